@@ -1,0 +1,161 @@
+#include "mcp/protocol/context.hpp"
+
+#include <fmt/format.h>
+
+#include "mcp/protocol/call_state.hpp"
+#include "mcp/protocol/error.hpp"
+
+namespace mcp {
+
+using detail::CallState;
+
+protocol::Version Context::version() const { return state_->info.version; }
+const Json& Context::client_capabilities() const { return state_->info.client_capabilities; }
+const Json& Context::client_info() const { return state_->info.client_info; }
+const Json& Context::meta() const { return state_->meta; }
+const std::string& Context::session_id() const { return state_->info.session_id; }
+const AuthInfo* Context::auth() const { return state_->info.auth.get(); }
+Executor& Context::executor() const { return *state_->executor; }
+bool Context::cancelled() const { return state_->cancelled; }
+bool Context::has_progress_token() const { return !state_->progress_token.is_null(); }
+
+void Context::progress(double progress, std::optional<double> total, std::string message) {
+  if (!has_progress_token() || !state_->alive()) return;
+  Json params = {{"progressToken", state_->progress_token}, {"progress", progress}};
+  if (total) params["total"] = *total;
+  if (!message.empty()) params["message"] = std::move(message);
+  state_->channel->notify("notifications/progress", params);
+}
+
+void Context::log(LoggingLevel level, Json data, std::string logger) {
+  const auto& info = state_->info;
+  if (!state_->alive() || !info.logging_enabled || level < info.min_log_level) return;
+  Json params = {{"level", to_string(level)}, {"data", std::move(data)}};
+  if (!logger.empty()) params["logger"] = std::move(logger);
+  state_->channel->notify("notifications/message", params);
+}
+
+namespace {
+
+struct SleepAwaiter {
+  std::shared_ptr<CallState> state;
+  std::chrono::milliseconds delay;
+
+  bool await_ready() const noexcept { return delay.count() <= 0; }
+  void await_suspend(std::coroutine_handle<> h) {
+    std::weak_ptr<CallState> weak = state;
+    state->timers.push_back(state->executor->post_after(delay, [weak, h] {
+      if (auto s = weak.lock(); s && s->alive()) h.resume();
+    }));
+  }
+  void await_resume() const noexcept {}
+};
+
+// Legacy: one server->client request, resumed when the client answers.
+struct ReplyAwaiter {
+  std::shared_ptr<CallState> state;
+  InputRequest request;
+  util::Expected<Json, json_rpc::Error> reply = Json();
+
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    std::weak_ptr<CallState> weak = state;
+    state->channel->request(request.method, request.params,
+                            [this, weak, h](util::Expected<Json, json_rpc::Error> r) {
+                              auto s = weak.lock();
+                              if (!s || !s->alive()) return;
+                              reply = std::move(r);
+                              h.resume();
+                            });
+  }
+  Json await_resume() {
+    if (!reply) throw McpError(reply.error());
+    return std::move(reply.value());
+  }
+};
+
+// Modern: a question without an answer yet ends this run of the handler.
+struct InputRequiredAwaiter {
+  std::shared_ptr<CallState> state;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<>) {
+    state->input_required = true;
+    std::weak_ptr<CallState> weak = state;
+    state->executor->post([weak] {
+      if (auto s = weak.lock(); s && s->alive()) s->finish_input_required();
+    });
+  }
+  void await_resume() const noexcept {}
+};
+
+std::string_view capability_for(std::string_view method) {
+  if (method == "elicitation/create") return "elicitation";
+  if (method == "sampling/createMessage") return "sampling";
+  if (method == "roots/list") return "roots";
+  return {};
+}
+
+}  // namespace
+
+Task<void> Context::sleep(std::chrono::milliseconds delay) { co_await SleepAwaiter{state_, delay}; }
+
+Task<std::vector<Json>> Context::ask(std::vector<InputRequest> requests) {
+  for (const auto& r : requests) {
+    const auto cap = capability_for(r.method);
+    if (cap.empty()) throw McpError(json_rpc::code::kInvalidParams, fmt::format("cannot ask the client for {}", r.method));
+    if (!client_capabilities().contains(cap)) {
+      throw McpError(json_rpc::code::kInvalidRequest,
+                     fmt::format("the client does not support {} (capability '{}' not declared)", r.method, cap));
+    }
+  }
+  std::vector<Json> answers;
+  answers.reserve(requests.size());
+  if (!is_modern()) {
+    // Sequential keeps the stream order obvious; clients answer each in turn.
+    for (auto& r : requests) {
+      answers.push_back(co_await ReplyAwaiter{state_, std::move(r)});
+    }
+    co_return answers;
+  }
+  // Modern: questions are identified by their position in the handler's run,
+  // which is deterministic because the handler runs again from the start.
+  auto& st = *state_;
+  for (auto& r : requests) {
+    std::string key = fmt::format("input_{}", st.asked++);
+    if (auto it = st.input_responses.find(key); it != st.input_responses.end()) {
+      answers.push_back(*it);
+    } else {
+      st.missing_inputs.emplace_back(std::move(key), std::move(r));
+    }
+  }
+  if (!st.missing_inputs.empty()) co_await InputRequiredAwaiter{state_};
+  co_return answers;
+}
+
+Task<Json> Context::elicit(Json params) {
+  std::vector<InputRequest> one;
+  one.push_back({"elicitation/create", std::move(params)});
+  auto answers = co_await ask(std::move(one));
+  co_return std::move(answers.front());
+}
+
+Task<Json> Context::create_message(Json params) {
+  std::vector<InputRequest> one;
+  one.push_back({"sampling/createMessage", std::move(params)});
+  auto answers = co_await ask(std::move(one));
+  co_return std::move(answers.front());
+}
+
+Task<Json> Context::list_roots() {
+  std::vector<InputRequest> one;
+  one.push_back({"roots/list", Json::object()});
+  auto answers = co_await ask(std::move(one));
+  co_return std::move(answers.front());
+}
+
+void Context::close_sse_stream(std::chrono::milliseconds retry) {
+  if (is_modern() || !state_->alive()) return;
+  state_->channel->close_stream(retry);
+}
+
+}  // namespace mcp
