@@ -121,8 +121,12 @@ Task<std::vector<Json>> Context::ask(std::vector<InputRequest> requests) {
   // which is deterministic because the handler runs again from the start.
   auto& st = *state_;
   for (auto& r : requests) {
-    std::string key = fmt::format("input_{}", st.asked++);
+    std::string key = r.key.empty() ? fmt::format("input_{}", st.asked) : r.key;
+    ++st.asked;
     if (auto it = st.input_responses.find(key); it != st.input_responses.end()) {
+      if (!it->is_object()) {
+        throw McpError(json_rpc::code::kInvalidParams, fmt::format("inputResponses[\"{}\"] must be an object", key));
+      }
       answers.push_back(*it);
     } else {
       st.missing_inputs.emplace_back(std::move(key), std::move(r));
@@ -132,23 +136,23 @@ Task<std::vector<Json>> Context::ask(std::vector<InputRequest> requests) {
   co_return answers;
 }
 
-Task<Json> Context::elicit(Json params) {
+Task<Json> Context::elicit(Json params, std::string key) {
   std::vector<InputRequest> one;
-  one.push_back({"elicitation/create", std::move(params)});
+  one.push_back({"elicitation/create", std::move(params), std::move(key)});
   auto answers = co_await ask(std::move(one));
   co_return std::move(answers.front());
 }
 
-Task<Json> Context::create_message(Json params) {
+Task<Json> Context::create_message(Json params, std::string key) {
   std::vector<InputRequest> one;
-  one.push_back({"sampling/createMessage", std::move(params)});
+  one.push_back({"sampling/createMessage", std::move(params), std::move(key)});
   auto answers = co_await ask(std::move(one));
   co_return std::move(answers.front());
 }
 
-Task<Json> Context::list_roots() {
+Task<Json> Context::list_roots(std::string key) {
   std::vector<InputRequest> one;
-  one.push_back({"roots/list", Json::object()});
+  one.push_back({"roots/list", Json::object(), std::move(key)});
   auto answers = co_await ask(std::move(one));
   co_return std::move(answers.front());
 }

@@ -92,11 +92,13 @@ class Context {
 
   // Questions to the client. Legacy sessions send a server->client request on
   // this request's stream; modern requests return `input_required` and run the
-  // handler again when the client retries with the answers. Throws McpError
-  // when the client lacks the capability or answers with an error.
-  Task<Json> elicit(Json params);
-  Task<Json> create_message(Json params);
-  Task<Json> list_roots();
+  // handler again when the client retries with the answers (so a handler must
+  // ask the same questions, with the same keys, on every run). Throws McpError
+  // when the client lacks the capability, answers with an error, or sends an
+  // answer that is not an object.
+  Task<Json> elicit(Json params, std::string key = {});
+  Task<Json> create_message(Json params, std::string key = {});
+  Task<Json> list_roots(std::string key = {});
   Task<std::vector<Json>> ask(std::vector<InputRequest> requests);
 
   // SEP-1699: close the SSE connection now; the result is delivered to a

@@ -165,7 +165,7 @@ void CallState::finish(CallOutcome outcome) {
   finished = true;
   auto self = std::move(keep_alive);
   if (outcome && protocol::is_modern(info.version) && outcome->is_object()) {
-    outcome = server->decorate(std::move(*outcome), info, false);
+    outcome = server->decorate(std::move(*outcome), info, request.method == "resources/read");
   }
   auto cb = std::move(done);
   cb(std::move(outcome));
@@ -249,10 +249,15 @@ void Server::notify_list_changed(std::string_view kind) {
   }
 }
 
-Json Server::capabilities() const {
+Json Server::capabilities(Version version) const {
   Json caps = Json::object();
   caps["tools"] = {{"listChanged", true}};
-  caps["resources"] = {{"subscribe", true}, {"listChanged", true}};
+  // 2026-07-28 replaced resources/subscribe with subscriptions/listen.
+  if (protocol::is_modern(version)) {
+    caps["resources"] = {{"listChanged", true}};
+  } else {
+    caps["resources"] = {{"subscribe", true}, {"listChanged", true}};
+  }
   caps["prompts"] = {{"listChanged", true}};
   caps["logging"] = Json::object();
   caps["completions"] = Json::object();
@@ -261,7 +266,7 @@ Json Server::capabilities() const {
 
 Json Server::initialize_result(Version version) const {
   Json r = {{"protocolVersion", protocol::to_string(version)},
-            {"capabilities", capabilities()},
+            {"capabilities", capabilities(version)},
             {"serverInfo", options_.info.to_json()}};
   if (!options_.instructions.empty()) r["instructions"] = options_.instructions;
   return r;
@@ -303,7 +308,11 @@ Json Server::Impl::decorate(Json result, const RequestInfo& info, bool cacheable
   if (!protocol::is_modern(info.version)) return result;
   if (!result.contains("resultType")) result["resultType"] = "complete";
   result["_meta"][std::string(protocol::meta::kServerInfo)] = options.info.to_json();
-  if (cacheable && options.list_ttl_ms > 0) result["ttlMs"] = options.list_ttl_ms;
+  if (cacheable) {
+    // SEP-2549 caching hints; results may depend on the caller, so private.
+    result["ttlMs"] = options.list_ttl_ms;
+    result["cacheScope"] = "private";
+  }
   return result;
 }
 
@@ -440,9 +449,14 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
     if (!modern) return reply(util::unexpected(Error::method_not_found(method)));
     Json versions = Json::array();
     for (Version v : protocol::kAllVersions) versions.push_back(protocol::to_string(v));
-    Json r = {{"supportedVersions", versions}, {"capabilities", capabilities()}, {"serverInfo", options_.info.to_json()}};
+    Json r = {{"supportedVersions", versions}, {"capabilities", capabilities(info.version)},
+              {"serverInfo", options_.info.to_json()}};
     if (!options_.instructions.empty()) r["instructions"] = options_.instructions;
-    return reply(std::move(r));
+    return reply(std::move(r), true);
+  }
+  if (method == "subscriptions/listen") {
+    if (!modern) return reply(util::unexpected(Error::method_not_found(method)));
+    return listen(request, std::move(channel), std::move(done));
   }
 
   // Handler-backed methods run as coroutines.
@@ -480,7 +494,12 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
       }
       st->input_responses = std::move(*decoded);
     }
-    if (const auto r = p.find("inputResponses"); r != p.end() && r->is_object()) {
+    if (const auto r = p.find("inputResponses"); r != p.end()) {
+      if (!r->is_object()) {
+        auto cb = std::move(st->done);
+        cb(util::unexpected(Error::invalid_params("inputResponses must be an object")));
+        return nullptr;
+      }
       for (const auto& [k, v] : r->items()) st->input_responses[k] = v;
     }
   }
@@ -489,6 +508,81 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
   st->driver = driver.handle;
   driver.handle.resume();
   return st;
+}
+
+namespace {
+
+// A 2026-07-28 subscriptions/listen stream: acknowledged at once, then fed by
+// a listener until the client goes away. It never produces a result.
+class ListenCall final : public CallHandle {
+ public:
+  ListenCall(Server& server, Server::ListenerId id) : server_(server), id_(id) {}
+  ~ListenCall() override { ListenCall::cancel(); }
+  void cancel() override {
+    if (id_ != 0) server_.remove_listener(std::exchange(id_, 0));
+  }
+
+ private:
+  Server& server_;
+  Server::ListenerId id_;
+};
+
+bool filter_flag(const Json& filter, const char* key) {
+  const auto it = filter.find(key);
+  return it != filter.end() && it->is_boolean() && it->get<bool>();
+}
+
+}  // namespace
+
+std::shared_ptr<CallHandle> Server::listen(const json_rpc::Request& request, std::shared_ptr<RequestChannel> channel,
+                                           std::function<void(CallOutcome)> done) {
+  const Json& params = params_object(request);
+  const Json filter = params.value("notifications", Json::object());
+  if (!filter.is_object()) {
+    done(util::unexpected(Error::invalid_params("notifications must be an object")));
+    return nullptr;
+  }
+  const std::string subscription_id = fmt::format("sub-{}", impl_->next_listener);
+  const Json tag = {{"io.modelcontextprotocol/subscriptionId", subscription_id}};
+  channel->notify("notifications/subscriptions/acknowledged", Json{{"notifications", filter}, {"_meta", tag}});
+  Listener listener{
+      [filter](std::string_view method, const Json& p) {
+        if (method == "notifications/tools/list_changed") return filter_flag(filter, "toolsListChanged");
+        if (method == "notifications/prompts/list_changed") return filter_flag(filter, "promptsListChanged");
+        if (method == "notifications/resources/list_changed") return filter_flag(filter, "resourcesListChanged");
+        if (method == "notifications/resources/updated") {
+          const auto uris = filter.find("resourceSubscriptions");
+          if (uris == filter.end() || !uris->is_array()) return false;
+          const auto uri = p.value("uri", "");
+          for (const auto& u : *uris) {
+            if (u.is_string() && u.get<std::string>() == uri) return true;
+          }
+        }
+        return false;
+      },
+      [channel, tag](std::string_view method, const Json& p) {
+        Json tagged = p.is_object() ? p : Json::object();
+        tagged["_meta"] = tag;
+        channel->notify(method, tagged);
+      }};
+  return std::make_shared<ListenCall>(*this, add_listener(std::move(listener)));
+}
+
+bool Server::handles_method(std::string_view method, Version version) const {
+  static constexpr std::string_view kBoth[] = {"tools/list",     "tools/call",         "resources/list",
+                                               "resources/read", "resources/templates/list", "prompts/list",
+                                               "prompts/get",    "completion/complete"};
+  for (auto m : kBoth) {
+    if (m == method) return true;
+  }
+  if (protocol::is_modern(version)) return method == "server/discover" || method == "subscriptions/listen";
+  return method == "initialize" || method == "ping" || method == "logging/setLevel" || method == "resources/subscribe" ||
+         method == "resources/unsubscribe";
+}
+
+const Json* Server::tool_input_schema(const std::string& name) const {
+  const auto it = impl_->tool_index.find(name);
+  return it == impl_->tool_index.end() ? nullptr : &impl_->tools[it->second].spec.input_schema;
 }
 
 void Server::handle_notification(const json_rpc::Notification&, const RequestInfo&) {

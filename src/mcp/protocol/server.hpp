@@ -118,7 +118,11 @@ class Server {
 
   // ---- transport-facing ----
   const ServerOptions& options() const { return options_; }
-  Json capabilities() const;
+  Json capabilities(protocol::Version version) const;
+  // Whether `method` exists in `version` (2026-07-28 removed several).
+  bool handles_method(std::string_view method, protocol::Version version) const;
+  // The registered input schema of a tool, or null.
+  const Json* tool_input_schema(const std::string& name) const;
   Json initialize_result(protocol::Version version) const;
 
   // Answers one request. `done` runs exactly once, on the executor thread,
@@ -134,6 +138,9 @@ class Server {
  private:
   struct Impl;
   friend struct detail::CallState;
+
+  std::shared_ptr<CallHandle> listen(const json_rpc::Request& request, std::shared_ptr<RequestChannel> channel,
+                                     std::function<void(CallOutcome)> done);
 
   template <class F>
   static ToolHandler make_tool_handler(F&& f);

@@ -121,6 +121,9 @@ using PromptArguments = std::map<std::string, std::string>;
 struct InputRequest {
   std::string method;  // elicitation/create | sampling/createMessage | roots/list
   Json params;
+  // Names the answer in a modern `input_required` round trip; must be stable
+  // across runs of the handler. Empty: "input_<n>" by position.
+  std::string key;
 };
 
 }  // namespace mcp

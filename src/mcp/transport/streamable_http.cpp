@@ -7,10 +7,12 @@
 
 #include "mcp/json_rpc/message.hpp"
 #include "mcp/transport/event_store.hpp"
+#include "mcp/transport/header_values.hpp"
 #include "mcp/transport/request_policy.hpp"
 #include "mcp/transport/session_id.hpp"
 #include "mcp/transport/sse.hpp"
 #include "mcp/util/crypto.hpp"
+#include "mcp/util/strings.hpp"
 
 namespace mcp::transport {
 
@@ -77,10 +79,23 @@ std::optional<std::string> name_for_header(const json_rpc::Request& r) {
   const char* key = nullptr;
   if (r.method == "tools/call" || r.method == "prompts/get") key = "name";
   else if (r.method == "resources/read") key = "uri";
+  else if (r.method == "tasks/get" || r.method == "tasks/update" || r.method == "tasks/cancel") key = "taskId";
   if (key == nullptr) return std::nullopt;
   const auto it = p.find(key);
   if (it == p.end() || !it->is_string()) return std::nullopt;
   return it->get<std::string>();
+}
+
+// 2026-07-28 maps a few JSON-RPC errors to HTTP statuses so that routers and
+// clients can act on them without reading the body.
+int modern_error_status(int rpc_code) {
+  switch (rpc_code) {
+    case code::kMethodNotFound: return 404;
+    case code::kHeaderMismatch:
+    case code::kMissingRequiredClientCapability:
+    case code::kUnsupportedProtocolVersion: return 400;
+    default: return 200;
+  }
 }
 
 }  // namespace
@@ -161,6 +176,7 @@ struct StreamableHttpTransport::Impl : std::enable_shared_from_this<StreamableHt
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions;
   std::unordered_map<std::string, std::int64_t> terminated;  // id -> unix expiry
   std::vector<std::weak_ptr<OutStream>> live_streams;
+  std::vector<std::weak_ptr<Exchange>> listen_exchanges;  // ended at shutdown
   std::size_t open_streams = 0;
   std::size_t exchanges = 0;
   bool shutting_down = false;
@@ -339,6 +355,7 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
 
   void on_done(Slot& slot, CallOutcome outcome) {
     if (session_) session_->in_flight.erase(slot.key);
+    if (!outcome && protocol::is_modern(version_)) status_ = modern_error_status(outcome.error().code);
     deliver(outcome ? json_rpc::encode_result(slot.id, *outcome) : json_rpc::encode_error(slot.id, outcome.error()));
     settle_one();
   }
@@ -350,7 +367,7 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
       batch_bodies_.push_back(std::move(message));
     } else if (!responded_) {
       responded_ = true;
-      t_->finish(req_, responder_, json_response(200, std::move(message)), start_, rpc_);
+      t_->finish(req_, responder_, json_response(status_, std::move(message)), start_, rpc_);
     }
   }
 
@@ -397,6 +414,7 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
   std::shared_ptr<OutStream> stream_;
   bool responded_ = false;
   bool completed_ = false;
+  int status_ = 200;
 };
 
 // ------------------------------------------------------------------ routing
@@ -492,16 +510,18 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req, std::shared_
     if (auto* r = std::get_if<json_rpc::Request>(&msg); r && r->method == "initialize") {
       return handle_initialize(req, *r, responder, start);
     }
-    // A 2026-07-28 request announces itself in its _meta envelope.
-    const Json* params = nullptr;
-    if (auto* r = std::get_if<json_rpc::Request>(&msg)) params = &r->params;
-    if (auto* n = std::get_if<json_rpc::Notification>(&msg)) params = &n->params;
-    const bool meta_version = params != nullptr && params->is_object() && params->contains("_meta") &&
-                              (*params)["_meta"].is_object() &&
-                              (*params)["_meta"].contains(protocol::meta::kProtocolVersion);
-    const bool modern_header = header_version && protocol::is_modern(*protocol::parse_version(*header_version));
-    if (meta_version || (modern_header && !req.headers.get("mcp-session-id"))) {
-      return handle_modern(req, msg, responder, start);
+    // Era: a session header means legacy; otherwise a 2026-07-28 request
+    // announces itself by its _meta envelope or a non-legacy version header
+    // (legacy initialize may carry MCP-Protocol-Version: 2025-11-25 too).
+    if (!req.headers.get("mcp-session-id")) {
+      const Json* params = nullptr;
+      if (auto* r = std::get_if<json_rpc::Request>(&msg)) params = &r->params;
+      if (auto* n = std::get_if<json_rpc::Notification>(&msg)) params = &n->params;
+      const bool has_meta = params != nullptr && params->is_object() && params->contains("_meta");
+      const bool legacy_header = !header_version || !protocol::is_modern(*protocol::parse_version(*header_version));
+      const bool meta_version = has_meta && (*params)["_meta"].is_object() &&
+                                (*params)["_meta"].contains(protocol::meta::kProtocolVersion);
+      if (meta_version || !legacy_header) return handle_modern(req, msg, responder, start);
     }
   } else {
     for (const auto& m : messages) {
@@ -639,50 +659,62 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
     params = &n->params;
     method = n->method;
   } else {
-    // Responses have no place in the stateless revision.
+    // Responses have no place in the stateless revision (MRTR replaced them).
     return finish(req, responder, accepted(), start);
   }
-  const Json& meta = object_or_empty(object_or_empty(*params).value("_meta", Json::object()));
+  auto reject = [&](int status, Error e) { finish(req, responder, error_response(status, id, e), start, method); };
+  const auto mismatch = [](std::string detail) {
+    return Error{code::kHeaderMismatch, "Header mismatch: " + std::move(detail), nullptr};
+  };
+
+  // The order below decides which error a request with several faults gets;
+  // it follows the 2026-07-28 transport rules (and the conformance probes).
+  const auto header_version = req.headers.get("mcp-protocol-version");
+  if (!header_version) return reject(400, mismatch("MCP-Protocol-Version header is required"));
+  const Json& p = object_or_empty(*params);
+  const auto meta_it = p.find("_meta");
+  if (meta_it == p.end() || !meta_it->is_object()) return reject(400, Error::invalid_params("missing _meta"));
+  const Json& meta = *meta_it;
   const auto v = meta.find(protocol::meta::kProtocolVersion);
   if (v == meta.end() || !v->is_string()) {
-    return finish(req, responder,
-                  error_response(400, id,
-                                 Error::invalid_params(fmt::format("missing _meta[\"{}\"]", protocol::meta::kProtocolVersion))),
-                  start, method);
+    return reject(400, Error::invalid_params(fmt::format("missing _meta[\"{}\"]", protocol::meta::kProtocolVersion)));
   }
-  const auto version = protocol::parse_version(v->get<std::string>());
-  if (!version || !protocol::is_modern(*version)) {
-    return finish(req, responder, error_response(400, id, unsupported_version(v->get<std::string>(), true)), start,
-                  method);
+  const auto caps = meta.find(protocol::meta::kClientCapabilities);
+  if (caps == meta.end() || !caps->is_object()) {
+    return reject(400,
+                  Error::invalid_params(fmt::format("missing _meta[\"{}\"]", protocol::meta::kClientCapabilities)));
   }
-  // SEP-2243: routing headers must agree with the body.
-  const auto header_mismatch = [&](std::string detail) {
-    return error_response(400, id, Error{code::kHeaderMismatch, "Header mismatch: " + detail, nullptr});
-  };
-  if (const auto hv = req.headers.get("mcp-protocol-version"); hv && *hv != v->get<std::string>()) {
-    return finish(req, responder, header_mismatch("MCP-Protocol-Version does not match _meta protocolVersion"), start,
-                  method);
+  const std::string& meta_version = v->get_ref<const std::string&>();
+  if (util::trim(*header_version) != meta_version) {
+    return reject(400, mismatch("MCP-Protocol-Version does not match _meta protocolVersion"));
   }
+  const auto version = protocol::parse_version(meta_version);
+  if (!version || !protocol::is_modern(*version)) return reject(400, unsupported_version(meta_version, true));
   const auto mcp_method = req.headers.get("mcp-method");
-  if (!mcp_method) return finish(req, responder, header_mismatch("Mcp-Method header is required"), start, method);
-  if (*mcp_method != method) {
-    return finish(req, responder, header_mismatch("Mcp-Method does not match the request method"), start, method);
-  }
+  if (!mcp_method) return reject(400, mismatch("Mcp-Method header is required"));
+  if (util::trim(*mcp_method) != method) return reject(400, mismatch("Mcp-Method does not match the request method"));
+
   auto* request = std::get_if<json_rpc::Request>(&msg);
-  if (request != nullptr) {
-    if (const auto expected = name_for_header(*request)) {
-      const auto mcp_name = req.headers.get("mcp-name");
-      if (!mcp_name) return finish(req, responder, header_mismatch("Mcp-Name header is required"), start, method);
-      if (*mcp_name != *expected) {
-        return finish(req, responder, header_mismatch("Mcp-Name does not match the request"), start, method);
+  if (request == nullptr) return finish(req, responder, accepted(), start, method);
+  if (!server.handles_method(method, *version)) return reject(404, Error::method_not_found(method));
+  if (const auto expected = name_for_header(*request)) {
+    const auto mcp_name = req.headers.get("mcp-name");
+    if (!mcp_name) return reject(400, mismatch("Mcp-Name header is required"));
+    const auto decoded = decode_header_value(util::trim(*mcp_name));
+    if (!decoded || *decoded != *expected) return reject(400, mismatch("Mcp-Name does not match the request"));
+  }
+  if (method == "tools/call") {
+    const auto* schema = server.tool_input_schema(p.value("name", ""));
+    if (schema != nullptr) {
+      if (auto problem = check_param_headers(*schema, p.value("arguments", Json::object()), req.headers)) {
+        return reject(400, mismatch(*problem));
       }
     }
   }
-  if (request == nullptr) return finish(req, responder, accepted(), start, method);
 
   RequestInfo info;
   info.version = *version;
-  info.client_capabilities = object_or_empty(meta.value(protocol::meta::kClientCapabilities, Json::object()));
+  info.client_capabilities = *caps;
   info.client_info = object_or_empty(meta.value(protocol::meta::kClientInfo, Json::object()));
   // Log notifications are opt-in per request in 2026-07-28.
   info.logging_enabled = false;
@@ -694,6 +726,7 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
   }
   auto exchange = std::make_shared<Exchange>(shared_from_this(), responder, nullptr, *version, false, 1,
                                              std::move(req), start);
+  if (method == "subscriptions/listen") listen_exchanges.push_back(exchange);
   exchange->start_call(std::move(*request), std::move(info));
 }
 
@@ -921,6 +954,10 @@ void StreamableHttpTransport::begin_shutdown() {
   for (auto& [id, s] : impl_->sessions) {
     if (s->standalone) s->standalone->finish();
   }
+  for (auto& weak : impl_->listen_exchanges) {
+    if (auto e = weak.lock()) e->cancel_all();
+  }
+  impl_->listen_exchanges.clear();
 }
 
 bool StreamableHttpTransport::idle() const { return impl_->exchanges == 0; }
