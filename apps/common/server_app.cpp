@@ -101,10 +101,7 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
 
   const char* secret_env = std::getenv("MCP_SESSION_SECRET");
   std::string secret = secret_env != nullptr ? secret_env : "";
-  if (secret.empty()) {
-    log.warn("MCP_SESSION_SECRET is not set: session ids are signed with a random per-process key, so sessions "
-             "do not survive a restart or move between instances");
-  } else if (secret.size() < 16) {
+  if (!secret.empty() && secret.size() < 16) {
     std::cerr << app.program << ": MCP_SESSION_SECRET must be at least 16 characters\n";
     return 2;
   }
@@ -152,10 +149,18 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   }
   const std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   const std::string url = fmt::format("http://{}:{}{}", shown_host, bound, endpoint);
-  // The first line on stdout names the URL (tests and scripts read it).
-  log.log(util::LogLevel::kInfo >= level ? util::LogLevel::kInfo : level, "listening",
-          {{"url", url}, {"server", app.info.name}, {"version", app.info.version}});
-  if (!log.enabled(util::LogLevel::kInfo)) std::printf("%s\n", url.c_str()), std::fflush(stdout);
+  // The first line on stdout names the URL (tests and scripts read it), even
+  // when info logging is off.
+  if (log.enabled(util::LogLevel::kInfo)) {
+    log.info("listening", {{"url", url}, {"server", app.info.name}, {"version", app.info.version}});
+  } else {
+    std::printf("%s\n", url.c_str());
+    std::fflush(stdout);
+  }
+  if (secret.empty()) {
+    log.warn("MCP_SESSION_SECRET is not set: session ids are signed with a random per-process key, so sessions "
+             "do not survive a restart or move between instances");
+  }
   transport.start();
   http_server.run();
   log.info("stopped");

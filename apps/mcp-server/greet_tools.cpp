@@ -27,10 +27,13 @@ Task<ToolResult> multi_greet(Context& ctx, const Json& args) {
   const std::string name = args.at("name").get<std::string>();
   ctx.progress(0, 3, "starting");
   ctx.log(LoggingLevel::kDebug, "Starting multi-greet for " + name);
-  co_await ctx.sleep(std::chrono::milliseconds(1000));
+  // Named tasks: GCC 12 mishandles temporaries that live across co_await.
+  Task<void> first_pause = ctx.sleep(std::chrono::milliseconds(1000));
+  co_await first_pause;
   ctx.progress(1, 3, "first greeting");
   ctx.log(LoggingLevel::kInfo, "Sending first greeting to " + name);
-  co_await ctx.sleep(std::chrono::milliseconds(1000));
+  Task<void> second_pause = ctx.sleep(std::chrono::milliseconds(1000));
+  co_await second_pause;
   ctx.progress(2, 3, "second greeting");
   ctx.log(LoggingLevel::kInfo, "Sending second greeting to " + name);
   ctx.progress(3, 3, "done");

@@ -97,7 +97,10 @@ std::string_view capability_for(std::string_view method) {
 
 }  // namespace
 
-Task<void> Context::sleep(std::chrono::milliseconds delay) { co_await SleepAwaiter{state_, delay}; }
+Task<void> Context::sleep(std::chrono::milliseconds delay) {
+  SleepAwaiter awaiter{state_, delay};
+  co_await awaiter;
+}
 
 Task<std::vector<Json>> Context::ask(std::vector<InputRequest> requests) {
   for (const auto& r : requests) {
@@ -112,8 +115,11 @@ Task<std::vector<Json>> Context::ask(std::vector<InputRequest> requests) {
   answers.reserve(requests.size());
   if (!is_modern()) {
     // Sequential keeps the stream order obvious; clients answer each in turn.
+    // Named awaiters: GCC 12 mishandles temporaries that live across co_await.
     for (auto& r : requests) {
-      answers.push_back(co_await ReplyAwaiter{state_, std::move(r)});
+      ReplyAwaiter awaiter{state_, std::move(r)};
+      Json answer = co_await awaiter;
+      answers.push_back(std::move(answer));
     }
     co_return answers;
   }
@@ -132,28 +138,34 @@ Task<std::vector<Json>> Context::ask(std::vector<InputRequest> requests) {
       st.missing_inputs.emplace_back(std::move(key), std::move(r));
     }
   }
-  if (!st.missing_inputs.empty()) co_await InputRequiredAwaiter{state_};
+  if (!st.missing_inputs.empty()) {
+    InputRequiredAwaiter awaiter{state_};
+    co_await awaiter;
+  }
   co_return answers;
 }
 
 Task<Json> Context::elicit(Json params, std::string key) {
   std::vector<InputRequest> one;
   one.push_back({"elicitation/create", std::move(params), std::move(key)});
-  auto answers = co_await ask(std::move(one));
+  Task<std::vector<Json>> task = ask(std::move(one));
+  auto answers = co_await task;
   co_return std::move(answers.front());
 }
 
 Task<Json> Context::create_message(Json params, std::string key) {
   std::vector<InputRequest> one;
   one.push_back({"sampling/createMessage", std::move(params), std::move(key)});
-  auto answers = co_await ask(std::move(one));
+  Task<std::vector<Json>> task = ask(std::move(one));
+  auto answers = co_await task;
   co_return std::move(answers.front());
 }
 
 Task<Json> Context::list_roots(std::string key) {
   std::vector<InputRequest> one;
   one.push_back({"roots/list", Json::object(), std::move(key)});
-  auto answers = co_await ask(std::move(one));
+  Task<std::vector<Json>> task = ask(std::move(one));
+  auto answers = co_await task;
   co_return std::move(answers.front());
 }
 

@@ -621,7 +621,9 @@ Task<CallOutcome> Server::Impl::call_tool(std::shared_ptr<detail::CallState> st)
   Context ctx(st);
   ToolResult result;
   try {
-    result = co_await entry.handler(ctx, arguments);
+    // Named tasks: GCC 12 mishandles temporaries that live across co_await.
+    Task<ToolResult> task = entry.handler(ctx, arguments);
+    result = co_await task;
   } catch (const McpError&) {
     throw;
   } catch (const std::exception& e) {
@@ -641,7 +643,8 @@ Task<CallOutcome> Server::Impl::read_resource(std::shared_ptr<detail::CallState>
   ResourceContents contents;
   if (const auto it = resource_index.find(uri); it != resource_index.end()) {
     const ResourceHandler handler = resources[it->second].handler;
-    contents = co_await handler(ctx, uri);
+    Task<ResourceContents> task = handler(ctx, uri);
+    contents = co_await task;
   } else {
     bool matched = false;
     for (const auto& t : templates) {
@@ -649,7 +652,8 @@ Task<CallOutcome> Server::Impl::read_resource(std::shared_ptr<detail::CallState>
       if (!vars) continue;
       const ResourceTemplateHandler handler = t.handler;
       matched = true;
-      contents = co_await handler(ctx, uri, *vars);
+      Task<ResourceContents> task = handler(ctx, uri, *vars);
+      contents = co_await task;
       break;
     }
     if (!matched) co_return util::unexpected(resource_not_found(uri, st->info.version));
@@ -683,7 +687,8 @@ Task<CallOutcome> Server::Impl::get_prompt(std::shared_ptr<detail::CallState> st
     }
   }
   Context ctx(st);
-  PromptResult r = co_await entry.handler(ctx, args);
+  Task<PromptResult> task = entry.handler(ctx, args);
+  PromptResult r = co_await task;
   Json messages = Json::array();
   for (auto& m : r.messages) {
     messages.push_back({{"role", m.role}, {"content", content_for_version(Json::array({m.content}), st->info.version)[0]}});

@@ -141,7 +141,7 @@ struct Session {
   std::uint64_t next_stream = 0;
   std::int64_t next_request_id = 0;
   std::unordered_map<std::string, ReplyCallback> pending;                 // server->client requests
-  std::unordered_map<std::string, std::shared_ptr<CallHandle>> in_flight;  // client requests, for cancel
+  std::unordered_map<std::string, std::function<void()>> in_flight;  // client requests -> cancel
   Server::ListenerId listener = 0;
   std::size_t exchanges = 0;  // POSTs being answered
 
@@ -253,7 +253,11 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
                                   });
     if (!slot->done && handle) {
       slot->handle = std::move(handle);
-      if (session_) session_->in_flight[slot->key] = slot->handle;
+      if (session_) {
+        session_->in_flight[slot->key] = [weak, key = slot->key] {
+          if (auto self = weak.lock()) self->cancel(key);
+        };
+      }
     }
   }
 
@@ -573,9 +577,9 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req, std::shared_
         const Json& p = object_or_empty(n->params);
         if (const auto rid = p.contains("requestId") ? Id::from_json(p["requestId"]) : std::nullopt) {
           if (auto it = session->in_flight.find(rid->to_string()); it != session->in_flight.end()) {
-            auto handle = it->second;
+            auto cancel = std::move(it->second);
             session->in_flight.erase(it);
-            handle->cancel();
+            cancel();
           }
         }
       } else {
@@ -879,8 +883,9 @@ void StreamableHttpTransport::Impl::drop_session(const std::shared_ptr<Session>&
   server.remove_listener(s->listener);
   if (terminate) {
     terminated[s->id] = s->claims.issued_at + options.session_max_age.count();
-    for (auto& [key, handle] : s->in_flight) handle->cancel();
+    auto in_flight = std::move(s->in_flight);
     s->in_flight.clear();
+    for (auto& [key, cancel] : in_flight) cancel();
     auto pending = std::move(s->pending);
     for (auto& [key, cb] : pending) {
       cb(util::unexpected(Error{code::kServerError, "Session terminated", nullptr}));
