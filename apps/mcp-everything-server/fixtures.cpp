@@ -55,7 +55,9 @@ constexpr std::string_view kCustomHeaderSchema = R"({
   "required": ["region"]
 })";
 
-Json no_arguments() { return Json{{"type", "object"}, {"properties", Json::object()}}; }
+Json no_arguments() {
+  return Json{{"type", "object"}, {"properties", Json::object()}};
+}
 
 Json string_argument(const char* name) {
   return Json{{"type", "object"}, {"properties", {{name, {{"type", "string"}}}}}, {"required", {name}}};
@@ -64,22 +66,26 @@ Json string_argument(const char* name) {
 void register_content_tools(mcp::Server& server) {
   // First: http-header-validation calls tools[0] with empty arguments.
   server.add_tool(
-      {.name = "test_simple_text", .description = "Tests simple text content response", .input_schema = no_arguments()},
+      {.name = "test_simple_text",
+       .description = "Tests simple text content response",
+       .input_schema = no_arguments()},
       [](Context&, const Json&) { return ToolResult::text("This is a simple text response for testing."); });
-  server.add_tool(
-      {.name = "test_image_content", .description = "Tests image content response", .input_schema = no_arguments()},
-      [](Context&, const Json&) {
-        ToolResult r;
-        r.add(content::image(std::string(kPng), "image/png"));
-        return r;
-      });
-  server.add_tool(
-      {.name = "test_audio_content", .description = "Tests audio content response", .input_schema = no_arguments()},
-      [](Context&, const Json&) {
-        ToolResult r;
-        r.add(content::audio(std::string(kWav), "audio/wav"));
-        return r;
-      });
+  server.add_tool({.name = "test_image_content",
+                   .description = "Tests image content response",
+                   .input_schema = no_arguments()},
+                  [](Context&, const Json&) {
+                    ToolResult r;
+                    r.add(content::image(std::string(kPng), "image/png"));
+                    return r;
+                  });
+  server.add_tool({.name = "test_audio_content",
+                   .description = "Tests audio content response",
+                   .input_schema = no_arguments()},
+                  [](Context&, const Json&) {
+                    ToolResult r;
+                    r.add(content::audio(std::string(kWav), "audio/wav"));
+                    return r;
+                  });
   server.add_tool({.name = "test_embedded_resource",
                    .description = "Tests embedded resource content response",
                    .input_schema = no_arguments()},
@@ -100,9 +106,12 @@ void register_content_tools(mcp::Server& server) {
                     return r;
                   });
   // A tool execution error is a result with isError, never a JSON-RPC error.
-  server.add_tool(
-      {.name = "test_error_handling", .description = "Tests error response handling", .input_schema = no_arguments()},
-      [](Context&, const Json&) { return ToolResult::error("This tool intentionally returns an error for testing"); });
+  server.add_tool({.name = "test_error_handling",
+                   .description = "Tests error response handling",
+                   .input_schema = no_arguments()},
+                  [](Context&, const Json&) {
+                    return ToolResult::error("This tool intentionally returns an error for testing");
+                  });
 }
 
 void register_diagnostic_tools(mcp::Server& server) {
@@ -129,13 +138,14 @@ void register_diagnostic_tools(mcp::Server& server) {
 
   // Logs only reach the client when it asked for them (modern: the logLevel
   // _meta key; legacy: logging/setLevel); the core applies that rule.
-  server.add_tool({.name = "test_logging_tool",
-                   .description = "Diagnostic logging validator tool: logs only when the request sets a log level",
-                   .input_schema = no_arguments()},
-                  [](Context& ctx, const Json&) {
-                    ctx.log(mcp::LoggingLevel::kInfo, "test_logging_tool invoked");
-                    return ToolResult::text("Logging tool completed");
-                  });
+  server.add_tool(
+      {.name = "test_logging_tool",
+       .description = "Diagnostic logging validator tool: logs only when the request sets a log level",
+       .input_schema = no_arguments()},
+      [](Context& ctx, const Json&) {
+        ctx.log(mcp::LoggingLevel::kInfo, "test_logging_tool invoked");
+        return ToolResult::text("Logging tool completed");
+      });
 
   // The triggers announce a change without making one, so that three
   // consecutive tools/list calls stay identical (tools-list-deterministic-order).
@@ -156,16 +166,18 @@ void register_diagnostic_tools(mcp::Server& server) {
 }
 
 void register_plain_tools(mcp::Server& server) {
-  server.add_tool({.name = "test_custom_header",
-                   .description = "Echoes the region argument, which is mirrored in the Mcp-Param-Region header",
-                   .input_schema = Json::parse(kCustomHeaderSchema)},
-                  [](Context&, const Json& args) {
-                    return ToolResult::text("Region: " + args.at("region").get<std::string>());
-                  });
-  server.add_tool({.name = "greet", .description = "A simple greeting tool", .input_schema = string_argument("name")},
-                  [](Context&, const Json& args) {
-                    return ToolResult::text("Hello, " + args.at("name").get<std::string>() + "!");
-                  });
+  server.add_tool(
+      {.name = "test_custom_header",
+       .description = "Echoes the region argument, which is mirrored in the Mcp-Param-Region header",
+       .input_schema = Json::parse(kCustomHeaderSchema)},
+      [](Context&, const Json& args) {
+        return ToolResult::text("Region: " + args.at("region").get<std::string>());
+      });
+  server.add_tool(
+      {.name = "greet", .description = "A simple greeting tool", .input_schema = string_argument("name")},
+      [](Context&, const Json& args) {
+        return ToolResult::text("Hello, " + args.at("name").get<std::string>() + "!");
+      });
 }
 
 Task<ResourceContents> read_template(Context&, std::string uri, mcp::TemplateVariables vars) {
@@ -219,22 +231,25 @@ void register_prompts(mcp::Server& server) {
                       r.messages.push_back({"user", content::text("This is a simple prompt for testing.")});
                       return r;
                     });
-  server.add_prompt({.name = "test_prompt_with_arguments",
-                     .title = "Prompt With Arguments",
-                     .description = "A prompt with required arguments",
-                     .arguments = {{.name = "arg1", .description = "First test argument", .required = true},
-                                   {.name = "arg2", .description = "Second test argument", .required = true}}},
-                    [](Context&, const PromptArguments& args) {
-                      PromptResult r;
-                      r.messages.push_back({"user", content::text("Prompt with arguments: arg1='" + args.at("arg1") +
-                                                                  "', arg2='" + args.at("arg2") + "'")});
-                      return r;
-                    });
+  server.add_prompt(
+      {.name = "test_prompt_with_arguments",
+       .title = "Prompt With Arguments",
+       .description = "A prompt with required arguments",
+       .arguments = {{.name = "arg1", .description = "First test argument", .required = true},
+                     {.name = "arg2", .description = "Second test argument", .required = true}}},
+      [](Context&, const PromptArguments& args) {
+        PromptResult r;
+        r.messages.push_back({"user", content::text("Prompt with arguments: arg1='" + args.at("arg1") +
+                                                    "', arg2='" + args.at("arg2") + "'")});
+        return r;
+      });
   server.add_prompt(
       {.name = "test_prompt_with_embedded_resource",
        .title = "Prompt With Embedded Resource",
        .description = "A prompt that includes an embedded resource",
-       .arguments = {{.name = "resourceUri", .description = "URI of the resource to embed", .required = true}}},
+       .arguments = {{.name = "resourceUri",
+                      .description = "URI of the resource to embed",
+                      .required = true}}},
       [](Context&, const PromptArguments& args) {
         PromptResult r;
         r.messages.push_back({"user", content::resource_text(args.at("resourceUri"), "text/plain",
@@ -256,9 +271,11 @@ void register_prompts(mcp::Server& server) {
 // Suggestions for test_prompt_with_arguments: the candidates that start with
 // what the user typed so far.
 mcp::CompletionResult complete(const mcp::CompletionRequest& request) {
-  static constexpr std::array<std::string_view, 4> kCandidates = {"testValue1", "testValue2", "sample", "example"};
+  static constexpr std::array<std::string_view, 4> kCandidates = {"testValue1", "testValue2", "sample",
+                                                                  "example"};
   mcp::CompletionResult result;
-  if (request.ref.value("type", "") != "ref/prompt" || request.ref.value("name", "") != "test_prompt_with_arguments") {
+  if (request.ref.value("type", "") != "ref/prompt" ||
+      request.ref.value("name", "") != "test_prompt_with_arguments") {
     return result;
   }
   for (const auto candidate : kCandidates) {
