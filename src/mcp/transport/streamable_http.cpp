@@ -497,37 +497,44 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req, std::shared_
                                        fmt::format("Request body exceeds {} bytes", options.max_body_bytes), nullptr}),
                   start);
   }
-  const auto header_version = req.headers.get("mcp-protocol-version");
-  if (header_version && !protocol::parse_version(*header_version)) {
-    return finish(req, responder, error_response(400, std::nullopt, unsupported_version(*header_version, false)), start);
-  }
-
   auto body = json_rpc::parse_body(req.body);
   if (!body) return finish(req, responder, error_response(400, std::nullopt, body.error()), start);
   auto& messages = body->messages;
+  const auto header_version = req.headers.get("mcp-protocol-version");
+  const auto parsed_header = header_version ? protocol::parse_version(util::trim(*header_version)) : std::nullopt;
 
   if (!body->is_batch) {
     auto& msg = messages.front();
     if (auto* invalid = std::get_if<json_rpc::Invalid>(&msg)) {
       return finish(req, responder, error_response(400, invalid->id, invalid->error), start);
     }
-    if (auto* r = std::get_if<json_rpc::Request>(&msg); r && r->method == "initialize") {
-      return handle_initialize(req, *r, responder, start);
-    }
     // Era: a session header means legacy; otherwise a 2026-07-28 request
-    // announces itself by its _meta envelope or a non-legacy version header
+    // announces itself by its _meta envelope or a modern version header
     // (legacy initialize may carry MCP-Protocol-Version: 2025-11-25 too).
     if (!req.headers.get("mcp-session-id")) {
       const Json* params = nullptr;
       if (auto* r = std::get_if<json_rpc::Request>(&msg)) params = &r->params;
       if (auto* n = std::get_if<json_rpc::Notification>(&msg)) params = &n->params;
-      const bool has_meta = params != nullptr && params->is_object() && params->contains("_meta");
-      const bool legacy_header = !header_version || !protocol::is_modern(*protocol::parse_version(*header_version));
-      const bool meta_version = has_meta && (*params)["_meta"].is_object() &&
+      const bool meta_version = params != nullptr && params->is_object() && params->contains("_meta") &&
+                                (*params)["_meta"].is_object() &&
                                 (*params)["_meta"].contains(protocol::meta::kProtocolVersion);
-      if (meta_version || !legacy_header) return handle_modern(req, msg, responder, start);
+      if (meta_version || (parsed_header && protocol::is_modern(*parsed_header))) {
+        return handle_modern(req, msg, responder, start);
+      }
+    }
+    if (header_version && !parsed_header) {
+      std::optional<Id> id;
+      if (auto* r = std::get_if<json_rpc::Request>(&msg)) id = r->id;
+      return finish(req, responder, error_response(400, id, unsupported_version(*header_version, false)), start);
+    }
+    if (auto* r = std::get_if<json_rpc::Request>(&msg); r && r->method == "initialize") {
+      return handle_initialize(req, *r, responder, start);
     }
   } else {
+    if (header_version && !parsed_header) {
+      return finish(req, responder, error_response(400, std::nullopt, unsupported_version(*header_version, false)),
+                    start);
+    }
     for (const auto& m : messages) {
       if (const auto* r = std::get_if<json_rpc::Request>(&m); r && r->method == "initialize") {
         return finish(req, responder,
