@@ -1,11 +1,11 @@
 #include "common/server_app.hpp"
 
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "mcp/net/http_server.hpp"
 #include "mcp/transport/streamable_http.hpp"
@@ -43,13 +43,19 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
       ->envname("MCP_PORT")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  cli.add_option("--endpoint", endpoint, "Path of the MCP endpoint")->envname("MCP_ENDPOINT")->capture_default_str();
-  cli.add_option("--log-level", log_level, "debug|info|warn|error|off")->envname("MCP_LOG_LEVEL")->capture_default_str();
-  cli.add_option("--allowed-hosts", allowed_hosts,
-                 "Comma-separated Host values to accept (default: loopback names on a loopback bind, any otherwise)")
+  cli.add_option("--endpoint", endpoint, "Path of the MCP endpoint")
+      ->envname("MCP_ENDPOINT")
+      ->capture_default_str();
+  cli.add_option("--log-level", log_level, "debug|info|warn|error|off")
+      ->envname("MCP_LOG_LEVEL")
+      ->capture_default_str();
+  cli.add_option(
+         "--allowed-hosts", allowed_hosts,
+         "Comma-separated Host values to accept (default: loopback names on a loopback bind, any otherwise)")
       ->envname("MCP_ALLOWED_HOSTS");
   cli.add_option("--allowed-origins", allowed_origins,
-                 "Comma-separated Origins to accept (default: loopback origins on a loopback bind, same-origin otherwise)")
+                 "Comma-separated Origins to accept (default: loopback origins on a loopback bind, "
+                 "same-origin otherwise)")
       ->envname("MCP_ALLOWED_ORIGINS");
   cli.add_option("--max-body-bytes", max_body, "Largest accepted request body")
       ->envname("MCP_MAX_BODY_BYTES")
@@ -71,7 +77,8 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
       ->envname("MCP_SSE_RETRY_MS")
       ->check(CLI::Range(100L, 600000L))
       ->capture_default_str();
-  cli.add_option("--session-idle-seconds", session_idle_s, "Forget an idle session's in-memory state after this")
+  cli.add_option("--session-idle-seconds", session_idle_s,
+                 "Forget an idle session's in-memory state after this")
       ->envname("MCP_SESSION_IDLE_SECONDS")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -80,7 +87,8 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cli.footer(
-      "Environment: MCP_SESSION_SECRET signs legacy session ids; set the same value on every instance that serves "
+      "Environment: MCP_SESSION_SECRET signs legacy session ids; set the same value on every instance that "
+      "serves "
       "the same clients (a random per-process key is used when unset).");
   try {
     cli.parse(argc, argv);
@@ -90,7 +98,8 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
 
   util::LogLevel level = util::LogLevel::kInfo;
   if (!util::parse_log_level(log_level, level)) {
-    std::cerr << app.program << ": invalid --log-level '" << log_level << "' (use debug, info, warn, error or off)\n";
+    std::cerr << app.program << ": invalid --log-level '" << log_level
+              << "' (use debug, info, warn, error or off)\n";
     return 2;
   }
   if (endpoint.empty() || endpoint.front() != '/') {
@@ -134,11 +143,11 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   transport_options.session_secret = secret.empty() ? std::string() : "session-id:" + secret;
   transport::StreamableHttpTransport transport(server, http_server.executor(), transport_options, log);
 
-  http_server.set_handler(
-      [&transport](http::Request req, std::shared_ptr<http::Responder> responder) {
-        transport.handle(std::move(req), std::move(responder));
-      });
-  http_server.set_shutdown_hooks([&transport] { transport.begin_shutdown(); }, [&transport] { return transport.idle(); });
+  http_server.set_handler([&transport](http::Request req, std::shared_ptr<http::Responder> responder) {
+    transport.handle(std::move(req), std::move(responder));
+  });
+  http_server.set_shutdown_hooks([&transport] { transport.begin_shutdown(); },
+                                 [&transport] { return transport.idle(); });
 
   std::uint16_t bound = 0;
   try {
@@ -158,8 +167,9 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
     std::fflush(stdout);
   }
   if (secret.empty()) {
-    log.warn("MCP_SESSION_SECRET is not set: session ids are signed with a random per-process key, so sessions "
-             "do not survive a restart or move between instances");
+    log.warn(
+        "MCP_SESSION_SECRET is not set: session ids are signed with a random per-process key, so sessions "
+        "do not survive a restart or move between instances");
   }
   transport.start();
   http_server.run();

@@ -44,22 +44,25 @@ Task<ToolResult> multi_greet(Context& ctx, const Json& args) {
 
 void register_greet_features(mcp::Server& server) {
   server.add_tool({.name = "greet", .description = "A simple greeting tool", .input_schema = name_schema()},
-                  [](Context&, const Json& args) { return ToolResult::text("Hello, " + args.at("name").get<std::string>() + "!"); });
+                  [](Context&, const Json& args) {
+                    return ToolResult::text("Hello, " + args.at("name").get<std::string>() + "!");
+                  });
 
   server.add_tool({.name = "multi-greet",
                    .description = "A tool that sends different greetings with delays between them",
                    .input_schema = name_schema()},
                   mcp::ToolHandler(multi_greet));
 
-  server.add_prompt({.name = "greeting-template",
-                     .description = "A simple greeting prompt template",
-                     .arguments = {{.name = "name", .description = "Name to include in greeting", .required = true}}},
-                    [](Context&, const mcp::PromptArguments& args) {
-                      mcp::PromptResult r;
-                      r.messages.push_back(
-                          {"user", mcp::content::text("Please greet " + args.at("name") + " in a friendly manner.")});
-                      return r;
-                    });
+  server.add_prompt(
+      {.name = "greeting-template",
+       .description = "A simple greeting prompt template",
+       .arguments = {{.name = "name", .description = "Name to include in greeting", .required = true}}},
+      [](Context&, const mcp::PromptArguments& args) {
+        mcp::PromptResult r;
+        r.messages.push_back(
+            {"user", mcp::content::text("Please greet " + args.at("name") + " in a friendly manner.")});
+        return r;
+      });
 
   server.add_resource({.uri = "https://example.com/greetings/default",
                        .name = "greeting-resource",

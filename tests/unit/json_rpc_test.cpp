@@ -5,7 +5,9 @@
 using namespace mcp::json_rpc;
 
 namespace {
-Parsed parse(std::string_view text) { return parse_message(Json::parse(text)); }
+Parsed parse(std::string_view text) {
+  return parse_message(Json::parse(text));
+}
 template <class T>
 const T& as(const Parsed& p) {
   EXPECT_TRUE(std::holds_alternative<T>(p));
@@ -46,19 +48,20 @@ TEST_P(JsonRpcInvalid, IsInvalidRequest) {
 
 INSTANTIATE_TEST_SUITE_P(
     Envelopes, JsonRpcInvalid,
-    ::testing::Values(InvalidCase{"not an object", R"([1])", false},
-                      InvalidCase{"null id", R"({"jsonrpc":"2.0","id":null,"method":"x"})", false},
-                      InvalidCase{"float id", R"({"jsonrpc":"2.0","id":1.5,"method":"x"})", false},
-                      InvalidCase{"bool id", R"({"jsonrpc":"2.0","id":true,"method":"x"})", false},
-                      InvalidCase{"wrong version", R"({"jsonrpc":"1.0","id":1,"method":"x"})", true},
-                      InvalidCase{"missing version", R"({"id":1,"method":"x"})", true},
-                      InvalidCase{"empty method", R"({"jsonrpc":"2.0","id":1,"method":""})", true},
-                      InvalidCase{"numeric method", R"({"jsonrpc":"2.0","id":1,"method":5})", true},
-                      InvalidCase{"scalar params", R"({"jsonrpc":"2.0","id":1,"method":"x","params":3})", true},
-                      InvalidCase{"result and error", R"({"jsonrpc":"2.0","id":1,"result":{},"error":{}})", true},
-                      InvalidCase{"neither", R"({"jsonrpc":"2.0","id":1})", true},
-                      InvalidCase{"result without id", R"({"jsonrpc":"2.0","result":{}})", false},
-                      InvalidCase{"malformed error", R"({"jsonrpc":"2.0","id":1,"error":{"code":"x"}})", true}),
+    ::testing::Values(
+        InvalidCase{"not an object", R"([1])", false},
+        InvalidCase{"null id", R"({"jsonrpc":"2.0","id":null,"method":"x"})", false},
+        InvalidCase{"float id", R"({"jsonrpc":"2.0","id":1.5,"method":"x"})", false},
+        InvalidCase{"bool id", R"({"jsonrpc":"2.0","id":true,"method":"x"})", false},
+        InvalidCase{"wrong version", R"({"jsonrpc":"1.0","id":1,"method":"x"})", true},
+        InvalidCase{"missing version", R"({"id":1,"method":"x"})", true},
+        InvalidCase{"empty method", R"({"jsonrpc":"2.0","id":1,"method":""})", true},
+        InvalidCase{"numeric method", R"({"jsonrpc":"2.0","id":1,"method":5})", true},
+        InvalidCase{"scalar params", R"({"jsonrpc":"2.0","id":1,"method":"x","params":3})", true},
+        InvalidCase{"result and error", R"({"jsonrpc":"2.0","id":1,"result":{},"error":{}})", true},
+        InvalidCase{"neither", R"({"jsonrpc":"2.0","id":1})", true},
+        InvalidCase{"result without id", R"({"jsonrpc":"2.0","result":{}})", false},
+        InvalidCase{"malformed error", R"({"jsonrpc":"2.0","id":1,"error":{"code":"x"}})", true}),
     [](const auto& info) {
       std::string n = info.param.name;
       for (auto& c : n) {

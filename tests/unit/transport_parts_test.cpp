@@ -26,7 +26,8 @@ TEST(Version, NegotiatesByEcho) {
 
 TEST(SessionId, RoundTripsClaims) {
   SessionIdCodec codec("0123456789abcdef-secret");
-  SessionClaims c{protocol::Version::k2025_03_26, capability_bits(nlohmann::json::parse(R"({"sampling":{},"roots":{"listChanged":true}})")),
+  SessionClaims c{protocol::Version::k2025_03_26,
+                  capability_bits(nlohmann::json::parse(R"({"sampling":{},"roots":{"listChanged":true}})")),
                   1'700'000'000, subject_hash("alice")};
   const auto id = codec.issue(c);
   EXPECT_EQ(id.size(), 70u);
@@ -128,8 +129,8 @@ TEST(RequestPolicy, PublicBindUsesListsOrSameOrigin) {
 TEST(HeaderValues, DecodesStrictBase64Form) {
   EXPECT_EQ(decode_header_value("plain"), "plain");
   EXPECT_EQ(decode_header_value("=?base64?SGVsbG8=?="), "Hello");
-  EXPECT_FALSE(decode_header_value("=?base64?SGVsbG8?="));     // padding required
-  EXPECT_FALSE(decode_header_value("=?base64?SGVs!!!bG8=?="));  // alphabet
+  EXPECT_FALSE(decode_header_value("=?base64?SGVsbG8?="));                   // padding required
+  EXPECT_FALSE(decode_header_value("=?base64?SGVs!!!bG8=?="));               // alphabet
   EXPECT_EQ(decode_header_value("=?base64?SGVsbG8="), "=?base64?SGVsbG8=");  // not the encoded form: literal
 }
 

@@ -36,9 +36,11 @@ Task<ToolResult> polling_tool(Context& ctx, Json) {
 class TransportTest : public ::testing::Test {
  protected:
   TransportTest() : server(ServerOptions{{"test", "1.0.0"}, {}, 0, "state-secret-0123456789", {}, 0}) {
-    server.add_tool({.name = "echo", .description = "echo",
-                     .input_schema = Json::parse(R"({"type":"object","properties":{"x":{"type":"string"}}})")},
-                    [](Context&, const Json& a) { return ToolResult::text(a.value("x", "")); });
+    server.add_tool(
+        {.name = "echo",
+         .description = "echo",
+         .input_schema = Json::parse(R"({"type":"object","properties":{"x":{"type":"string"}}})")},
+        [](Context&, const Json& a) { return ToolResult::text(a.value("x", "")); });
     server.add_tool({.name = "slow", .description = "slow"}, ToolHandler(slow_tool));
     server.add_tool({.name = "ask", .description = "ask"}, ToolHandler(asking_tool));
     server.add_tool({.name = "poll", .description = "poll"}, ToolHandler(polling_tool));
@@ -68,8 +70,9 @@ class TransportTest : public ::testing::Test {
   }
 
   std::string initialize(const std::string& version = "2025-11-25", const std::string& caps = "{}") {
-    auto r = send(post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":")" + version +
-                       R"(","capabilities":)" + caps + R"(,"clientInfo":{"name":"t","version":"1"}}})"));
+    auto r =
+        send(post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":")" + version +
+                  R"(","capabilities":)" + caps + R"(,"clientInfo":{"name":"t","version":"1"}}})"));
     EXPECT_EQ(r->r->response.status, 200);
     return std::string(r->r->response.headers.get("mcp-session-id").value_or(""));
   }
@@ -90,7 +93,8 @@ std::string modern_body(const std::string& method, const std::string& params_ext
 }  // namespace
 
 TEST_F(TransportTest, InitializeNegotiatesAndIssuesSession) {
-  auto r = send(post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"));
+  auto r = send(post(
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"));
   ASSERT_EQ(r->r->response.status, 200);
   EXPECT_EQ(body_json(*r)["result"]["protocolVersion"], "2025-03-26");
   EXPECT_TRUE(r->r->response.headers.get("mcp-session-id"));
@@ -98,8 +102,9 @@ TEST_F(TransportTest, InitializeNegotiatesAndIssuesSession) {
 
 TEST_F(TransportTest, JsonResponseWithoutNotifications) {
   const auto sid = initialize();
-  auto r = send(post(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"x":"hi"}}})",
-                     {{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "2025-11-25"}}));
+  auto r = send(post(
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"x":"hi"}}})",
+      {{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "2025-11-25"}}));
   ASSERT_TRUE(r->r->responded);
   EXPECT_EQ(body_json(*r)["result"]["content"][0]["text"], "hi");
   EXPECT_FALSE(body_json(*r)["result"].contains("resultType"));  // no 2026 fields on the legacy wire
@@ -107,8 +112,9 @@ TEST_F(TransportTest, JsonResponseWithoutNotifications) {
 
 TEST_F(TransportTest, UpgradesToSseWithPrimingWhenHandlerEmits) {
   const auto sid = initialize();
-  auto r = send(post(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow","arguments":{"x":"a"}}})",
-                     {{"Mcp-Session-Id", sid}}));
+  auto r = send(
+      post(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow","arguments":{"x":"a"}}})",
+           {{"Mcp-Session-Id", sid}}));
   ASSERT_TRUE(r->r->streaming);
   EXPECT_EQ(r->r->stream_headers.get("content-type"), "text/event-stream");
   EXPECT_TRUE(r->r->stream_body.starts_with("id: p0_0\nretry: 1000\ndata: \n\n"));
@@ -121,16 +127,18 @@ TEST_F(TransportTest, UpgradesToSseWithPrimingWhenHandlerEmits) {
 
 TEST_F(TransportTest, NoPrimingFor2025_03_26) {
   const auto sid = initialize("2025-03-26");
-  auto r = send(post(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow","arguments":{}}})",
-                     {{"Mcp-Session-Id", sid}}));
+  auto r =
+      send(post(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow","arguments":{}}})",
+                {{"Mcp-Session-Id", sid}}));
   ASSERT_TRUE(r->r->streaming);
   EXPECT_TRUE(r->r->stream_body.starts_with("event: message\nid: p0_0\ndata: {"));
 }
 
 TEST_F(TransportTest, ServerToClientRequestRoundTrip) {
   const auto sid = initialize("2025-11-25", R"({"elicitation":{}})");
-  auto call = send(post(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"ask","arguments":{}}})",
-                        {{"Mcp-Session-Id", sid}}));
+  auto call =
+      send(post(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"ask","arguments":{}}})",
+                {{"Mcp-Session-Id", sid}}));
   ASSERT_TRUE(call->r->streaming);
   EXPECT_NE(call->r->stream_body.find(R"("method":"elicitation/create")"), std::string::npos);
   auto reply = send(post(R"({"jsonrpc":"2.0","id":0,"result":{"action":"accept","content":{"name":"Ann"}}})",
@@ -143,16 +151,18 @@ TEST_F(TransportTest, ServerToClientRequestRoundTrip) {
 
 TEST_F(TransportTest, ElicitationWithoutCapabilityIsAnError) {
   const auto sid = initialize();
-  auto r = send(post(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"ask","arguments":{}}})",
-                     {{"Mcp-Session-Id", sid}}));
+  auto r =
+      send(post(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"ask","arguments":{}}})",
+                {{"Mcp-Session-Id", sid}}));
   ASSERT_TRUE(r->r->responded);
   EXPECT_EQ(body_json(*r)["error"]["code"], -32600);
 }
 
 TEST_F(TransportTest, CancellationSendsNoResponse) {
   const auto sid = initialize();
-  auto call = send(post(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"slow","arguments":{}}})",
-                        {{"Mcp-Session-Id", sid}}));
+  auto call =
+      send(post(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"slow","arguments":{}}})",
+                {{"Mcp-Session-Id", sid}}));
   auto cancel = send(post(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}})",
                           {{"Mcp-Session-Id", sid}}));
   EXPECT_EQ(cancel->r->response.status, 202);
@@ -163,8 +173,9 @@ TEST_F(TransportTest, CancellationSendsNoResponse) {
 
 TEST_F(TransportTest, PollingCloseAndResumeWithLastEventId) {
   const auto sid = initialize();
-  auto call = send(post(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"poll","arguments":{}}})",
-                        {{"Mcp-Session-Id", sid}}));
+  auto call =
+      send(post(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"poll","arguments":{}}})",
+                {{"Mcp-Session-Id", sid}}));
   ASSERT_TRUE(call->r->streaming);
   EXPECT_TRUE(call->r->ended);  // closed before the result, resumable
   EXPECT_NE(call->r->stream_body.find("retry: 200"), std::string::npos);
@@ -210,20 +221,23 @@ TEST_F(TransportTest, SessionSurvivesInstanceRestart) {
 
 TEST_F(TransportTest, BatchesOnlyFor2025_03_26) {
   const auto old_sid = initialize("2025-03-26");
-  auto r = send(post(R"([{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":2,"method":"nope"}])",
-                     {{"Mcp-Session-Id", old_sid}}));
+  auto r = send(post(
+      R"([{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":2,"method":"nope"}])",
+      {{"Mcp-Session-Id", old_sid}}));
   ASSERT_EQ(r->r->response.status, 200);
   const auto arr = body_json(*r);
   ASSERT_TRUE(arr.is_array());
   EXPECT_EQ(arr.size(), 2u);
   const auto new_sid = initialize("2025-06-18");
-  auto rejected = send(post(R"([{"jsonrpc":"2.0","id":1,"method":"tools/list"}])", {{"Mcp-Session-Id", new_sid}}));
+  auto rejected =
+      send(post(R"([{"jsonrpc":"2.0","id":1,"method":"tools/list"}])", {{"Mcp-Session-Id", new_sid}}));
   EXPECT_EQ(rejected->r->response.status, 400);
   EXPECT_EQ(body_json(*rejected)["error"]["code"], -32600);
 }
 
 TEST_F(TransportTest, ModernRequestsAreStatelessAndDecorated) {
-  auto r = send(post(modern_body("tools/list"), {{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "tools/list"}}));
+  auto r = send(post(modern_body("tools/list"),
+                     {{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "tools/list"}}));
   ASSERT_EQ(r->r->response.status, 200);
   const auto result = body_json(*r)["result"];
   EXPECT_EQ(result["resultType"], "complete");
@@ -246,9 +260,10 @@ TEST_F(TransportTest, ModernInputRequiredRoundTrip) {
   ASSERT_EQ(r1["resultType"], "input_required");
   ASSERT_TRUE(r1["inputRequests"].contains("user_name"));
   const std::string state = r1["requestState"];
-  auto second = send(post(body(R"("inputResponses":{"user_name":{"action":"accept","content":{"name":"Zoe"}}},"requestState":")" +
-                               state + R"(",)"),
-                          h));
+  auto second = send(post(
+      body(R"("inputResponses":{"user_name":{"action":"accept","content":{"name":"Zoe"}}},"requestState":")" +
+           state + R"(",)"),
+      h));
   EXPECT_EQ(body_json(*second)["result"]["content"][0]["text"], "hi Zoe");
   auto tampered = send(post(body(R"("requestState":")" + state + R"(x",)"), h));
   EXPECT_EQ(body_json(*tampered)["error"]["code"], -32602);
@@ -291,30 +306,68 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"oversized", "POST", std::string(2048, ' ') + kList, {}, 413, -32000},
         BadCase{"wrong_content_type", "POST", kList, {{"Content-Type", "text/plain"}}, 415, -32000},
         BadCase{"wrong_accept", "POST", kList, {{"Accept", "application/json"}}, 406, -32000},
-        BadCase{"unsupported_version_header", "POST", kList, {{"MCP-Protocol-Version", "1999-01-01"}}, 400, -32022},
+        BadCase{"unsupported_version_header",
+                "POST",
+                kList,
+                {{"MCP-Protocol-Version", "1999-01-01"}},
+                400,
+                -32022},
         BadCase{"missing_session", "POST", kList, {}, 400, -32000},
         BadCase{"forged_session", "POST", kList, {{"Mcp-Session-Id", std::string(70, 'A')}}, 404, -32001},
         BadCase{"bad_origin", "POST", kList, {{"Origin", "http://evil.example.com"}}, 403, -32000},
         BadCase{"bad_host", "POST", kList, {{"Host", "evil.example.com"}}, 403, -32000},
         BadCase{"wrong_path", "POST", kList, {}, 404, 0},
         BadCase{"put_method", "PUT", kList, {}, 405, -32000},
-        BadCase{"batched_initialize", "POST",
-                R"([{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26"}}])", {}, 400,
-                -32600},
-        BadCase{"modern_missing_meta", "POST", R"({"jsonrpc":"2.0","id":1,"method":"server/discover","params":{}})",
-                {{"MCP-Protocol-Version", kModernHeaders}, {"Mcp-Method", "server/discover"}}, 400, -32602},
-        BadCase{"modern_missing_header", "POST", modern_body("tools/list"), {{"Mcp-Method", "tools/list"}}, 400, -32020},
-        BadCase{"modern_method_mismatch", "POST", modern_body("tools/list"),
-                {{"MCP-Protocol-Version", kModernHeaders}, {"Mcp-Method", "prompts/list"}}, 400, -32020},
-        BadCase{"modern_method_case", "POST", modern_body("tools/list"),
-                {{"MCP-Protocol-Version", kModernHeaders}, {"Mcp-Method", "TOOLS/LIST"}}, 400, -32020},
-        BadCase{"modern_removed_method", "POST", modern_body("ping"),
-                {{"MCP-Protocol-Version", kModernHeaders}, {"Mcp-Method", "ping"}}, 404, -32601},
-        BadCase{"modern_missing_name", "POST", modern_body("tools/call", R"("name":"echo",)"),
-                {{"MCP-Protocol-Version", kModernHeaders}, {"Mcp-Method", "tools/call"}}, 400, -32020},
-        BadCase{"modern_wrong_name", "POST", modern_body("tools/call", R"("name":"echo",)"),
-                {{"MCP-Protocol-Version", kModernHeaders}, {"Mcp-Method", "tools/call"}, {"Mcp-Name", "other"}}, 400,
-                -32020}),
+        BadCase{
+            "batched_initialize",
+            "POST",
+            R"([{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26"}}])",
+            {},
+            400,
+            -32600},
+        BadCase{"modern_missing_meta",
+                "POST",
+                R"({"jsonrpc":"2.0","id":1,"method":"server/discover","params":{}})",
+                {{"MCP-Protocol-Version", kModernHeaders}, {"Mcp-Method", "server/discover"}},
+                400,
+                -32602},
+        BadCase{"modern_missing_header",
+                "POST",
+                modern_body("tools/list"),
+                {{"Mcp-Method", "tools/list"}},
+                400,
+                -32020},
+        BadCase{"modern_method_mismatch",
+                "POST",
+                modern_body("tools/list"),
+                {{"MCP-Protocol-Version", kModernHeaders}, {"Mcp-Method", "prompts/list"}},
+                400,
+                -32020},
+        BadCase{"modern_method_case",
+                "POST",
+                modern_body("tools/list"),
+                {{"MCP-Protocol-Version", kModernHeaders}, {"Mcp-Method", "TOOLS/LIST"}},
+                400,
+                -32020},
+        BadCase{"modern_removed_method",
+                "POST",
+                modern_body("ping"),
+                {{"MCP-Protocol-Version", kModernHeaders}, {"Mcp-Method", "ping"}},
+                404,
+                -32601},
+        BadCase{"modern_missing_name",
+                "POST",
+                modern_body("tools/call", R"("name":"echo",)"),
+                {{"MCP-Protocol-Version", kModernHeaders}, {"Mcp-Method", "tools/call"}},
+                400,
+                -32020},
+        BadCase{
+            "modern_wrong_name",
+            "POST",
+            modern_body("tools/call", R"("name":"echo",)"),
+            {{"MCP-Protocol-Version", kModernHeaders}, {"Mcp-Method", "tools/call"}, {"Mcp-Name", "other"}},
+            400,
+            -32020}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(TransportTest, WrongPathAndHealth) {

@@ -24,8 +24,8 @@ TEST(Base64, KnownVectors) {
 
 TEST(Base64, RejectsGarbage) {
   EXPECT_FALSE(base64_decode("SGV!bG8="));
-  EXPECT_FALSE(base64url_decode("abc+"));  // '+' is not in the url alphabet
-  EXPECT_FALSE(base64_decode("A"));        // impossible length
+  EXPECT_FALSE(base64url_decode("abc+"));   // '+' is not in the url alphabet
+  EXPECT_FALSE(base64_decode("A"));         // impossible length
   EXPECT_FALSE(base64_decode("SGVsbG9="));  // non-zero trailing bits
 }
 

@@ -101,7 +101,8 @@ Parsed parse_message(const Json& j) {
     return Invalid{id, Error::invalid_request("malformed error object")};
   }
   Error err{e["code"].get<int>(), e["message"].get<std::string>(), e.value("data", Json())};
-  if (!has_id) return Invalid{std::nullopt, Error::invalid_request("an error response without an id cannot be routed")};
+  if (!has_id)
+    return Invalid{std::nullopt, Error::invalid_request("an error response without an id cannot be routed")};
   return Response{std::move(*id), std::nullopt, std::move(err)};
 }
 
@@ -120,7 +121,9 @@ util::Expected<Body, Error> parse_body(std::string_view bytes) {
   return body;
 }
 
-std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 std::string encode_result(const Id& id, const Json& result) {
   std::string out = R"({"jsonrpc":"2.0","id":)";

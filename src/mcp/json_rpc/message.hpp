@@ -5,13 +5,12 @@
 // objects are values (`Error`), mapped to HTTP statuses in one place by the
 // transport.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "mcp/util/expected.hpp"
 
@@ -39,7 +38,7 @@ inline constexpr int kUnsupportedProtocolVersion = -32022;
 class Id {
  public:
   Id() = default;
-  Id(std::int64_t n) : v_(n) {}         // NOLINT(google-explicit-constructor)
+  Id(std::int64_t n) : v_(n) {}            // NOLINT(google-explicit-constructor)
   Id(std::string s) : v_(std::move(s)) {}  // NOLINT(google-explicit-constructor)
 
   static std::optional<Id> from_json(const Json& j);

@@ -4,7 +4,9 @@
 
 namespace mcp::net {
 
-void AsioExecutor::post(std::function<void()> fn) { boost::asio::post(ioc_, std::move(fn)); }
+void AsioExecutor::post(std::function<void()> fn) {
+  boost::asio::post(ioc_, std::move(fn));
+}
 
 Executor::TimerId AsioExecutor::post_after(std::chrono::milliseconds delay, std::function<void()> fn) {
   const TimerId id = next_++;

@@ -1,12 +1,11 @@
 #pragma once
 // mcp::Executor on an Asio io_context. Internal to the net module: it is the
 // only header of the project outside net/*.cpp that includes Asio.
-#include <utility>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 
 #include "mcp/protocol/executor.hpp"
 

@@ -1,6 +1,5 @@
 // The one translation unit that compiles Asio's and Beast's implementation
 // (BOOST_ASIO_SEPARATE_COMPILATION / BOOST_BEAST_SEPARATE_COMPILATION).
-#include <utility>  // GCC 12 + Boost 1.74: asio uses std::exchange without including it
-
 #include <boost/asio/impl/src.hpp>
 #include <boost/beast/src.hpp>
+#include <utility>  // GCC 12 + Boost 1.74: asio uses std::exchange without including it

@@ -1,7 +1,5 @@
 #include "mcp/net/http_server.hpp"
 
-#include <utility>  // before Asio (GCC 12)
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,6 +15,7 @@
 #include <deque>
 #include <list>
 #include <stdexcept>
+#include <utility>  // before Asio (GCC 12)
 
 #include "mcp/net/asio_executor.hpp"
 
@@ -35,7 +34,9 @@ constexpr auto kWriteTimeout = std::chrono::seconds(30);
 
 // What the connection coroutine and the transport share for one exchange.
 struct ExchangeState {
-  explicit ExchangeState(const asio::any_io_executor& ex) : wake(ex) { wake.expires_at(asio::steady_timer::time_point::max()); }
+  explicit ExchangeState(const asio::any_io_executor& ex) : wake(ex) {
+    wake.expires_at(asio::steady_timer::time_point::max());
+  }
 
   bool has_response = false;
   http::Response response;
@@ -120,7 +121,8 @@ void copy_headers(const http::Headers& from, Fields& to) {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(HttpServerOptions o, const util::Logger& l) : options(std::move(o)), log(l), executor(ioc), acceptor(ioc), signals(ioc) {}
+  Impl(HttpServerOptions o, const util::Logger& l)
+      : options(std::move(o)), log(l), executor(ioc), acceptor(ioc), signals(ioc) {}
 
   struct Connection {
     tcp::socket* socket = nullptr;
@@ -141,7 +143,8 @@ struct HttpServer::Impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(tcp::socket socket);
-  asio::awaitable<bool> write_simple(beast::tcp_stream& stream, http::Response resp, unsigned version, bool keep_alive);
+  asio::awaitable<bool> write_simple(beast::tcp_stream& stream, http::Response resp, unsigned version,
+                                     bool keep_alive);
   asio::awaitable<void> drain();
   void begin_stop();
 };
@@ -164,8 +167,8 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
   }
 }
 
-asio::awaitable<bool> HttpServer::Impl::write_simple(beast::tcp_stream& stream, http::Response resp, unsigned version,
-                                                     bool keep_alive) {
+asio::awaitable<bool> HttpServer::Impl::write_simple(beast::tcp_stream& stream, http::Response resp,
+                                                     unsigned version, bool keep_alive) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
   copy_headers(resp.headers, res);
   res.body() = std::move(resp.body);
@@ -182,7 +185,8 @@ http::Response plain_error(int status, std::string_view message) {
   http::Response r;
   r.status = status;
   r.headers.add("Content-Type", "application/json");
-  r.body = std::string(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":")") + std::string(message) + "\"}}";
+  r.body = std::string(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":")") +
+           std::string(message) + "\"}}";
   return r;
 }
 }  // namespace
@@ -213,7 +217,8 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     self_it->idle = false;
     if (ec) {
-      if (ec == bhttp::error::header_limit) co_await write_simple(stream, plain_error(431, "Request header too large"), 11, false);
+      if (ec == bhttp::error::header_limit)
+        co_await write_simple(stream, plain_error(431, "Request header too large"), 11, false);
       break;
     }
     first = false;
@@ -310,7 +315,8 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
       }
       if (st->stream_end) {
         stream.expires_after(kWriteTimeout);
-        co_await asio::async_write(stream, bhttp::make_chunk_last(), asio::redirect_error(asio::use_awaitable, ec));
+        co_await asio::async_write(stream, bhttp::make_chunk_last(),
+                                   asio::redirect_error(asio::use_awaitable, ec));
         ok = !ec;
         break;
       }
@@ -363,8 +369,12 @@ HttpServer::HttpServer(HttpServerOptions options, const util::Logger& log)
     : impl_(std::make_unique<Impl>(std::move(options), log)) {}
 HttpServer::~HttpServer() = default;
 
-Executor& HttpServer::executor() { return impl_->executor; }
-void HttpServer::set_handler(Handler handler) { impl_->handler = std::move(handler); }
+Executor& HttpServer::executor() {
+  return impl_->executor;
+}
+void HttpServer::set_handler(Handler handler) {
+  impl_->handler = std::move(handler);
+}
 void HttpServer::set_shutdown_hooks(std::function<void()> begin, std::function<bool()> idle) {
   impl_->on_shutdown = std::move(begin);
   impl_->is_idle = std::move(idle);
@@ -372,7 +382,8 @@ void HttpServer::set_shutdown_hooks(std::function<void()> begin, std::function<b
 
 std::uint16_t HttpServer::listen() {
   error_code ec;
-  const auto address = asio::ip::make_address(impl_->options.host == "localhost" ? "127.0.0.1" : impl_->options.host, ec);
+  const auto address =
+      asio::ip::make_address(impl_->options.host == "localhost" ? "127.0.0.1" : impl_->options.host, ec);
   if (ec) throw std::runtime_error("invalid listen address '" + impl_->options.host + "': " + ec.message());
   const tcp::endpoint ep(address, impl_->options.port);
   auto& acc = impl_->acceptor;
@@ -381,8 +392,8 @@ std::uint16_t HttpServer::listen() {
   if (!ec) acc.bind(ep, ec);
   if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    throw std::runtime_error("cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
-                             ": " + ec.message());
+    throw std::runtime_error("cannot listen on " + impl_->options.host + ":" +
+                             std::to_string(impl_->options.port) + ": " + ec.message());
   }
   return acc.local_endpoint().port();
 }
@@ -399,6 +410,8 @@ void HttpServer::run() {
   impl_->ioc.run();
 }
 
-void HttpServer::stop() { impl_->begin_stop(); }
+void HttpServer::stop() {
+  impl_->begin_stop();
+}
 
 }  // namespace mcp::net

@@ -22,11 +22,11 @@ struct HttpServerOptions {
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_connections = 10'000;
-  std::chrono::seconds header_timeout{10};   // first byte to end of headers
-  std::chrono::seconds body_timeout{30};     // reading the body
-  std::chrono::seconds idle_timeout{75};     // keep-alive between requests
+  std::chrono::seconds header_timeout{10};     // first byte to end of headers
+  std::chrono::seconds body_timeout{30};       // reading the body
+  std::chrono::seconds idle_timeout{75};       // keep-alive between requests
   std::chrono::seconds response_timeout{300};  // a non-streaming handler's answer
-  std::chrono::seconds shutdown_grace{10};   // in-flight requests on SIGTERM
+  std::chrono::seconds shutdown_grace{10};     // in-flight requests on SIGTERM
 };
 
 class HttpServer {

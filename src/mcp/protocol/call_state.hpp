@@ -24,7 +24,7 @@ struct CallState : CallHandle, std::enable_shared_from_this<CallState> {
 
   bool cancelled = false;
   bool finished = false;
-  std::coroutine_handle<> driver;      // the root coroutine while it runs
+  std::coroutine_handle<> driver;         // the root coroutine while it runs
   std::shared_ptr<CallState> keep_alive;  // self-reference until finished or cancelled
   std::vector<Executor::TimerId> timers;
 

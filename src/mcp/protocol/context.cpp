@@ -9,15 +9,33 @@ namespace mcp {
 
 using detail::CallState;
 
-protocol::Version Context::version() const { return state_->info.version; }
-const Json& Context::client_capabilities() const { return state_->info.client_capabilities; }
-const Json& Context::client_info() const { return state_->info.client_info; }
-const Json& Context::meta() const { return state_->meta; }
-const std::string& Context::session_id() const { return state_->info.session_id; }
-const AuthInfo* Context::auth() const { return state_->info.auth.get(); }
-Executor& Context::executor() const { return *state_->executor; }
-bool Context::cancelled() const { return state_->cancelled; }
-bool Context::has_progress_token() const { return !state_->progress_token.is_null(); }
+protocol::Version Context::version() const {
+  return state_->info.version;
+}
+const Json& Context::client_capabilities() const {
+  return state_->info.client_capabilities;
+}
+const Json& Context::client_info() const {
+  return state_->info.client_info;
+}
+const Json& Context::meta() const {
+  return state_->meta;
+}
+const std::string& Context::session_id() const {
+  return state_->info.session_id;
+}
+const AuthInfo* Context::auth() const {
+  return state_->info.auth.get();
+}
+Executor& Context::executor() const {
+  return *state_->executor;
+}
+bool Context::cancelled() const {
+  return state_->cancelled;
+}
+bool Context::has_progress_token() const {
+  return !state_->progress_token.is_null();
+}
 
 void Context::progress(double progress, std::optional<double> total, std::string message) {
   if (!has_progress_token() || !state_->alive()) return;
@@ -105,10 +123,12 @@ Task<void> Context::sleep(std::chrono::milliseconds delay) {
 Task<std::vector<Json>> Context::ask(std::vector<InputRequest> requests) {
   for (const auto& r : requests) {
     const auto cap = capability_for(r.method);
-    if (cap.empty()) throw McpError(json_rpc::code::kInvalidParams, fmt::format("cannot ask the client for {}", r.method));
+    if (cap.empty())
+      throw McpError(json_rpc::code::kInvalidParams, fmt::format("cannot ask the client for {}", r.method));
     if (!client_capabilities().contains(cap)) {
-      throw McpError(json_rpc::code::kInvalidRequest,
-                     fmt::format("the client does not support {} (capability '{}' not declared)", r.method, cap));
+      throw McpError(
+          json_rpc::code::kInvalidRequest,
+          fmt::format("the client does not support {} (capability '{}' not declared)", r.method, cap));
     }
   }
   std::vector<Json> answers;
@@ -131,7 +151,8 @@ Task<std::vector<Json>> Context::ask(std::vector<InputRequest> requests) {
     ++st.asked;
     if (auto it = st.input_responses.find(key); it != st.input_responses.end()) {
       if (!it->is_object()) {
-        throw McpError(json_rpc::code::kInvalidParams, fmt::format("inputResponses[\"{}\"] must be an object", key));
+        throw McpError(json_rpc::code::kInvalidParams,
+                       fmt::format("inputResponses[\"{}\"] must be an object", key));
       }
       answers.push_back(*it);
     } else {

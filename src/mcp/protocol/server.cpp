@@ -1,9 +1,9 @@
 #include "mcp/protocol/server.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "mcp/protocol/call_state.hpp"
 #include "mcp/protocol/request_state.hpp"
@@ -185,7 +185,8 @@ void CallState::finish_input_required() {
 
 // ---------------------------------------------------------------- Server
 
-Server::Server(ServerOptions options) : options_(std::move(options)), impl_(std::make_unique<Impl>(options_)) {}
+Server::Server(ServerOptions options)
+    : options_(std::move(options)), impl_(std::make_unique<Impl>(options_)) {}
 Server::~Server() = default;
 
 void Server::add_tool(ToolSpec spec, ToolHandler handler) {
@@ -203,7 +204,8 @@ bool Server::remove_tool(const std::string& name) {
   if (it == impl_->tool_index.end()) return false;
   impl_->tools.erase(impl_->tools.begin() + static_cast<std::ptrdiff_t>(it->second));
   impl_->tool_index.clear();
-  for (std::size_t i = 0; i < impl_->tools.size(); ++i) impl_->tool_index.emplace(impl_->tools[i].spec.name, i);
+  for (std::size_t i = 0; i < impl_->tools.size(); ++i)
+    impl_->tool_index.emplace(impl_->tools[i].spec.name, i);
   return true;
 }
 
@@ -221,7 +223,9 @@ void Server::add_prompt(PromptSpec spec, PromptHandler handler) {
   impl_->prompts.push_back({std::move(spec), std::move(handler)});
 }
 
-void Server::set_completion_handler(CompletionHandler handler) { impl_->completion = std::move(handler); }
+void Server::set_completion_handler(CompletionHandler handler) {
+  impl_->completion = std::move(handler);
+}
 
 Server::ListenerId Server::add_listener(Listener listener) {
   const auto id = impl_->next_listener++;
@@ -229,7 +233,9 @@ Server::ListenerId Server::add_listener(Listener listener) {
   return id;
 }
 
-void Server::remove_listener(ListenerId id) { impl_->listeners.erase(id); }
+void Server::remove_listener(ListenerId id) {
+  impl_->listeners.erase(id);
+}
 
 void Server::notify_resource_updated(const std::string& uri) {
   const Json params = {{"uri", uri}};
@@ -283,7 +289,8 @@ Json Server::Impl::tool_json(const ToolSpec& t) const {
   return j;
 }
 
-util::Expected<Json, Error> Server::Impl::list_page(std::string_view key, const Json& params, std::size_t count,
+util::Expected<Json, Error> Server::Impl::list_page(std::string_view key, const Json& params,
+                                                    std::size_t count,
                                                     const std::function<Json(std::size_t)>& item) const {
   std::size_t start = 0;
   if (const auto c = params.find("cursor"); c != params.end() && !c->is_null()) {
@@ -406,7 +413,8 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
     const auto arg = params.find("argument");
     if (ref == params.end() || !ref->is_object() || arg == params.end() || !arg->is_object() ||
         !arg->contains("name") || !(*arg)["name"].is_string()) {
-      return reply(util::unexpected(Error::invalid_params("completion/complete needs ref and argument.name")));
+      return reply(
+          util::unexpected(Error::invalid_params("completion/complete needs ref and argument.name")));
     }
     CompletionResult r;
     if (impl_->completion) {
@@ -437,7 +445,8 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
   if (method == "resources/subscribe" || method == "resources/unsubscribe") {
     if (modern || info.session == nullptr) return reply(util::unexpected(Error::method_not_found(method)));
     const auto uri = params.find("uri");
-    if (uri == params.end() || !uri->is_string()) return reply(util::unexpected(Error::invalid_params("uri is required")));
+    if (uri == params.end() || !uri->is_string())
+      return reply(util::unexpected(Error::invalid_params("uri is required")));
     if (method == "resources/subscribe") {
       info.session->subscriptions.insert(uri->get<std::string>());
     } else {
@@ -449,7 +458,8 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
     if (!modern) return reply(util::unexpected(Error::method_not_found(method)));
     Json versions = Json::array();
     for (Version v : protocol::kAllVersions) versions.push_back(protocol::to_string(v));
-    Json r = {{"supportedVersions", versions}, {"capabilities", capabilities(info.version)},
+    Json r = {{"supportedVersions", versions},
+              {"capabilities", capabilities(info.version)},
               {"serverInfo", options_.info.to_json()}};
     if (!options_.instructions.empty()) r["instructions"] = options_.instructions;
     return reply(std::move(r), true);
@@ -461,10 +471,14 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
 
   // Handler-backed methods run as coroutines.
   Task<CallOutcome> (Impl::*run)(std::shared_ptr<detail::CallState>) = nullptr;
-  if (method == "tools/call") run = &Impl::call_tool;
-  else if (method == "resources/read") run = &Impl::read_resource;
-  else if (method == "prompts/get") run = &Impl::get_prompt;
-  else return reply(util::unexpected(Error::method_not_found(method)));
+  if (method == "tools/call")
+    run = &Impl::call_tool;
+  else if (method == "resources/read")
+    run = &Impl::read_resource;
+  else if (method == "prompts/get")
+    run = &Impl::get_prompt;
+  else
+    return reply(util::unexpected(Error::method_not_found(method)));
 
   auto st = std::make_shared<detail::CallState>();
   st->server = impl_.get();
@@ -474,7 +488,8 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
   st->done = std::move(done);
   st->meta = params.value("_meta", Json());
   if (st->meta.is_object()) {
-    if (auto t = st->meta.find("progressToken"); t != st->meta.end() && (t->is_string() || t->is_number_integer())) {
+    if (auto t = st->meta.find("progressToken");
+        t != st->meta.end() && (t->is_string() || t->is_number_integer())) {
       st->progress_token = *t;
     }
   }
@@ -484,9 +499,10 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
     // the latest round in inputResponses.
     const Json& p = params_object(st->request);
     if (const auto s = p.find("requestState"); s != p.end() && !s->is_null()) {
-      auto decoded = s->is_string() ? impl_->state_codec.decode(s->get<std::string>(), st->request.method,
-                                                                 protocol::request_target(st->request))
-                                    : util::Expected<Json, std::string>(util::unexpected(std::string("not a string")));
+      auto decoded = s->is_string()
+                         ? impl_->state_codec.decode(s->get<std::string>(), st->request.method,
+                                                     protocol::request_target(st->request))
+                         : util::Expected<Json, std::string>(util::unexpected(std::string("not a string")));
       if (!decoded) {
         auto cb = std::move(st->done);
         cb(util::unexpected(Error::invalid_params("invalid requestState: " + decoded.error())));
@@ -534,7 +550,8 @@ bool filter_flag(const Json& filter, const char* key) {
 
 }  // namespace
 
-std::shared_ptr<CallHandle> Server::listen(const json_rpc::Request& request, std::shared_ptr<RequestChannel> channel,
+std::shared_ptr<CallHandle> Server::listen(const json_rpc::Request& request,
+                                           std::shared_ptr<RequestChannel> channel,
                                            std::function<void(CallOutcome)> done) {
   const Json& params = params_object(request);
   const Json filter = params.value("notifications", Json::object());
@@ -544,40 +561,43 @@ std::shared_ptr<CallHandle> Server::listen(const json_rpc::Request& request, std
   }
   const std::string subscription_id = fmt::format("sub-{}", impl_->next_listener);
   const Json tag = {{"io.modelcontextprotocol/subscriptionId", subscription_id}};
-  channel->notify("notifications/subscriptions/acknowledged", Json{{"notifications", filter}, {"_meta", tag}});
-  Listener listener{
-      [filter](std::string_view method, const Json& p) {
-        if (method == "notifications/tools/list_changed") return filter_flag(filter, "toolsListChanged");
-        if (method == "notifications/prompts/list_changed") return filter_flag(filter, "promptsListChanged");
-        if (method == "notifications/resources/list_changed") return filter_flag(filter, "resourcesListChanged");
-        if (method == "notifications/resources/updated") {
-          const auto uris = filter.find("resourceSubscriptions");
-          if (uris == filter.end() || !uris->is_array()) return false;
-          const auto uri = p.value("uri", "");
-          for (const auto& u : *uris) {
-            if (u.is_string() && u.get<std::string>() == uri) return true;
-          }
-        }
-        return false;
-      },
-      [channel, tag](std::string_view method, const Json& p) {
-        Json tagged = p.is_object() ? p : Json::object();
-        tagged["_meta"] = tag;
-        channel->notify(method, tagged);
-      }};
+  channel->notify("notifications/subscriptions/acknowledged",
+                  Json{{"notifications", filter}, {"_meta", tag}});
+  Listener listener{[filter](std::string_view method, const Json& p) {
+                      if (method == "notifications/tools/list_changed")
+                        return filter_flag(filter, "toolsListChanged");
+                      if (method == "notifications/prompts/list_changed")
+                        return filter_flag(filter, "promptsListChanged");
+                      if (method == "notifications/resources/list_changed")
+                        return filter_flag(filter, "resourcesListChanged");
+                      if (method == "notifications/resources/updated") {
+                        const auto uris = filter.find("resourceSubscriptions");
+                        if (uris == filter.end() || !uris->is_array()) return false;
+                        const auto uri = p.value("uri", "");
+                        for (const auto& u : *uris) {
+                          if (u.is_string() && u.get<std::string>() == uri) return true;
+                        }
+                      }
+                      return false;
+                    },
+                    [channel, tag](std::string_view method, const Json& p) {
+                      Json tagged = p.is_object() ? p : Json::object();
+                      tagged["_meta"] = tag;
+                      channel->notify(method, tagged);
+                    }};
   return std::make_shared<ListenCall>(*this, add_listener(std::move(listener)));
 }
 
 bool Server::handles_method(std::string_view method, Version version) const {
-  static constexpr std::string_view kBoth[] = {"tools/list",     "tools/call",         "resources/list",
-                                               "resources/read", "resources/templates/list", "prompts/list",
-                                               "prompts/get",    "completion/complete"};
+  static constexpr std::string_view kBoth[] = {
+      "tools/list",   "tools/call",  "resources/list",     "resources/read", "resources/templates/list",
+      "prompts/list", "prompts/get", "completion/complete"};
   for (auto m : kBoth) {
     if (m == method) return true;
   }
   if (protocol::is_modern(version)) return method == "server/discover" || method == "subscriptions/listen";
-  return method == "initialize" || method == "ping" || method == "logging/setLevel" || method == "resources/subscribe" ||
-         method == "resources/unsubscribe";
+  return method == "initialize" || method == "ping" || method == "logging/setLevel" ||
+         method == "resources/subscribe" || method == "resources/unsubscribe";
 }
 
 const Json* Server::tool_input_schema(const std::string& name) const {
@@ -600,8 +620,8 @@ Task<CallOutcome> Server::Impl::call_tool(std::shared_ptr<detail::CallState> st)
   }
   const auto it = tool_index.find(name_it->get<std::string>());
   if (it == tool_index.end()) {
-    co_return util::unexpected(Error{code::kInvalidParams, fmt::format("Unknown tool: {}", name_it->get<std::string>()),
-                                     nullptr});
+    co_return util::unexpected(
+        Error{code::kInvalidParams, fmt::format("Unknown tool: {}", name_it->get<std::string>()), nullptr});
   }
   // Copy the handler: a registration change during a suspension must not
   // pull it out from under the running coroutine.
@@ -609,7 +629,8 @@ Task<CallOutcome> Server::Impl::call_tool(std::shared_ptr<detail::CallState> st)
   Json arguments = params.value("arguments", Json::object());
   if (arguments.is_null()) arguments = Json::object();
   if (!arguments.is_object()) {
-    co_return tool_result_json(ToolResult::error("Invalid arguments: arguments must be an object"), st->info.version);
+    co_return tool_result_json(ToolResult::error("Invalid arguments: arguments must be an object"),
+                               st->info.version);
   }
   // Bad arguments are tool execution errors (SEP-1303), so models can correct them.
   const auto problems = protocol::validate_json_schema(entry.spec.input_schema, arguments);
@@ -677,7 +698,8 @@ Task<CallOutcome> Server::Impl::get_prompt(std::shared_ptr<detail::CallState> st
   PromptArguments args;
   if (const auto a = params.find("arguments"); a != params.end() && a->is_object()) {
     for (const auto& [k, v] : a->items()) {
-      if (!v.is_string()) co_return util::unexpected(Error::invalid_params(fmt::format("argument {} must be a string", k)));
+      if (!v.is_string())
+        co_return util::unexpected(Error::invalid_params(fmt::format("argument {} must be a string", k)));
       args[k] = v.get<std::string>();
     }
   }
@@ -691,7 +713,8 @@ Task<CallOutcome> Server::Impl::get_prompt(std::shared_ptr<detail::CallState> st
   PromptResult r = co_await task;
   Json messages = Json::array();
   for (auto& m : r.messages) {
-    messages.push_back({{"role", m.role}, {"content", content_for_version(Json::array({m.content}), st->info.version)[0]}});
+    messages.push_back(
+        {{"role", m.role}, {"content", content_for_version(Json::array({m.content}), st->info.version)[0]}});
   }
   Json out = {{"messages", std::move(messages)}};
   if (!r.description.empty()) out["description"] = r.description;

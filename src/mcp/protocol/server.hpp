@@ -94,11 +94,13 @@ class Server {
   }
   template <class F>
   void add_resource(ResourceSpec spec, F&& f) {
-    add_resource(std::move(spec), ResourceHandler(adapt2<ResourceContents, const std::string&>(std::forward<F>(f))));
+    add_resource(std::move(spec),
+                 ResourceHandler(adapt2<ResourceContents, const std::string&>(std::forward<F>(f))));
   }
   template <class F>
   void add_prompt(PromptSpec spec, F&& f) {
-    add_prompt(std::move(spec), PromptHandler(adapt2<PromptResult, const PromptArguments&>(std::forward<F>(f))));
+    add_prompt(std::move(spec),
+               PromptHandler(adapt2<PromptResult, const PromptArguments&>(std::forward<F>(f))));
   }
 
   // ---- notifications to connected clients (executor thread) ----
@@ -139,7 +141,8 @@ class Server {
   struct Impl;
   friend struct detail::CallState;
 
-  std::shared_ptr<CallHandle> listen(const json_rpc::Request& request, std::shared_ptr<RequestChannel> channel,
+  std::shared_ptr<CallHandle> listen(const json_rpc::Request& request,
+                                     std::shared_ptr<RequestChannel> channel,
                                      std::function<void(CallOutcome)> done);
 
   template <class F>
@@ -191,7 +194,9 @@ ToolHandler Server::make_tool_handler(F&& f) {
       return ToolHandler(std::forward<F>(f));
     } else {
       Fn fn(std::forward<F>(f));
-      return [fn](Context& ctx, const Json& args) { return detail::run_sync<ToolResult, Fn, const Json&>(fn, ctx, args); };
+      return [fn](Context& ctx, const Json& args) {
+        return detail::run_sync<ToolResult, Fn, const Json&>(fn, ctx, args);
+      };
     }
   } else {
     // Typed arguments: convert first; conversion errors are tool errors.
@@ -202,7 +207,10 @@ ToolHandler Server::make_tool_handler(F&& f) {
         typed = args.get<Arg>();
       } catch (const std::exception& e) {
         return detail::run_sync<ToolResult>(
-            [msg = std::string(e.what())](Context&) { return ToolResult::error("Invalid arguments: " + msg); }, ctx);
+            [msg = std::string(e.what())](Context&) {
+              return ToolResult::error("Invalid arguments: " + msg);
+            },
+            ctx);
       }
       using R = std::invoke_result_t<Fn&, Context&, Arg>;
       if constexpr (detail::IsTask<R>::value) {
@@ -222,7 +230,9 @@ auto Server::adapt2(F&& f) {
     return Fn(std::forward<F>(f));
   } else {
     Fn fn(std::forward<F>(f));
-    return [fn](Context& ctx, Arg a) { return detail::run_sync<R, Fn, Arg>(fn, ctx, a); };
+    return [fn](Context& ctx, Arg a) {
+      return detail::run_sync<R, Fn, Arg>(fn, ctx, a);
+    };
   }
 }
 

@@ -16,7 +16,9 @@ constexpr std::array<std::string_view, 8> kLevelNames = {"debug", "info",     "n
                                                          "error", "critical", "alert",  "emergency"};
 }
 
-std::string_view to_string(LoggingLevel level) { return kLevelNames[static_cast<std::size_t>(level)]; }
+std::string_view to_string(LoggingLevel level) {
+  return kLevelNames[static_cast<std::size_t>(level)];
+}
 
 std::optional<LoggingLevel> parse_logging_level(std::string_view text) {
   for (std::size_t i = 0; i < kLevelNames.size(); ++i) {
@@ -41,7 +43,9 @@ bool ToolAnnotations::empty() const {
 
 namespace content {
 
-Json text(std::string text) { return {{"type", "text"}, {"text", std::move(text)}}; }
+Json text(std::string text) {
+  return {{"type", "text"}, {"text", std::move(text)}};
+}
 Json image(std::string data, std::string mime_type) {
   return {{"type", "image"}, {"data", std::move(data)}, {"mimeType", std::move(mime_type)}};
 }

@@ -2,12 +2,11 @@
 // Value types of the MCP data model used by the server API: descriptions of
 // tools, resources and prompts, and the results handlers return.
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace mcp {
 
@@ -38,7 +37,7 @@ struct ToolSpec {
   std::string title;
   std::string description;
   Json input_schema = Json{{"type", "object"}};  // passed through verbatim
-  Json output_schema;                              // null when absent; verbatim otherwise
+  Json output_schema;                            // null when absent; verbatim otherwise
   ToolAnnotations annotations;
   Json meta;  // `_meta`, null when absent
 };
@@ -82,7 +81,8 @@ Json image(std::string base64_data, std::string mime_type);
 Json audio(std::string base64_data, std::string mime_type);
 Json resource_text(std::string uri, std::string mime_type, std::string text);
 Json resource_blob(std::string uri, std::string mime_type, std::string base64_blob);
-Json resource_link(std::string uri, std::string name, std::string mime_type = {}, std::string description = {});
+Json resource_link(std::string uri, std::string name, std::string mime_type = {},
+                   std::string description = {});
 }  // namespace content
 
 struct ToolResult {

@@ -2,7 +2,8 @@
 
 namespace mcp::protocol {
 
-std::optional<std::map<std::string, std::string>> match_uri_template(std::string_view tmpl, std::string_view uri) {
+std::optional<std::map<std::string, std::string>> match_uri_template(std::string_view tmpl,
+                                                                     std::string_view uri) {
   std::map<std::string, std::string> vars;
   std::size_t t = 0;
   std::size_t u = 0;

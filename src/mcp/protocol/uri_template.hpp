@@ -8,6 +8,7 @@
 
 namespace mcp::protocol {
 
-std::optional<std::map<std::string, std::string>> match_uri_template(std::string_view tmpl, std::string_view uri);
+std::optional<std::map<std::string, std::string>> match_uri_template(std::string_view tmpl,
+                                                                     std::string_view uri);
 
 }  // namespace mcp::protocol

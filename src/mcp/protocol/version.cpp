@@ -4,10 +4,14 @@ namespace mcp::protocol {
 
 std::string_view to_string(Version v) {
   switch (v) {
-    case Version::k2025_03_26: return "2025-03-26";
-    case Version::k2025_06_18: return "2025-06-18";
-    case Version::k2025_11_25: return "2025-11-25";
-    case Version::k2026_07_28: return "2026-07-28";
+    case Version::k2025_03_26:
+      return "2025-03-26";
+    case Version::k2025_06_18:
+      return "2025-06-18";
+    case Version::k2025_11_25:
+      return "2025-11-25";
+    case Version::k2026_07_28:
+      return "2026-07-28";
   }
   return "2025-11-25";
 }

@@ -18,7 +18,9 @@ std::string_view to_string(Version v);
 std::optional<Version> parse_version(std::string_view text);
 
 // Modern revisions are stateless: no initialize, a `_meta` envelope per request.
-inline bool is_modern(Version v) { return v >= Version::k2026_07_28; }
+inline bool is_modern(Version v) {
+  return v >= Version::k2026_07_28;
+}
 
 // `initialize` negotiation: echo a supported legacy revision, otherwise offer
 // the newest legacy one (the client then decides whether to continue).

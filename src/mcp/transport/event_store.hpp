@@ -21,7 +21,8 @@ struct StoredEvent {
 
 class EventStore {
  public:
-  EventStore(std::size_t max_events, std::size_t max_streams) : max_events_(max_events), max_streams_(max_streams) {}
+  EventStore(std::size_t max_events, std::size_t max_streams)
+      : max_events_(max_events), max_streams_(max_streams) {}
 
   // Returns the id for the next event of `stream` and stores `data` under it.
   // A priming event (empty data) takes an id but is never replayed.

@@ -19,7 +19,8 @@ bool strict_base64(std::string_view s) {
       continue;
     }
     if (pad > 0) return false;  // '=' only at the end
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    const bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
     if (!ok) return false;
   }
   return pad <= 2;
@@ -48,7 +49,8 @@ bool numbers_equal(const nlohmann::json& v, std::string_view text) {
 std::optional<std::string> decode_header_value(std::string_view value) {
   constexpr std::string_view kPrefix = "=?base64?";
   constexpr std::string_view kSuffix = "?=";
-  if (!(value.starts_with(kPrefix) && value.ends_with(kSuffix) && value.size() >= kPrefix.size() + kSuffix.size())) {
+  if (!(value.starts_with(kPrefix) && value.ends_with(kSuffix) &&
+        value.size() >= kPrefix.size() + kSuffix.size())) {
     return std::string(value);
   }
   const auto payload = value.substr(kPrefix.size(), value.size() - kPrefix.size() - kSuffix.size());
@@ -56,7 +58,8 @@ std::optional<std::string> decode_header_value(std::string_view value) {
   return util::base64_decode(payload);
 }
 
-std::optional<std::string> check_param_headers(const nlohmann::json& input_schema, const nlohmann::json& arguments,
+std::optional<std::string> check_param_headers(const nlohmann::json& input_schema,
+                                               const nlohmann::json& arguments,
                                                const http::Headers& headers) {
   if (!input_schema.is_object()) return std::nullopt;
   const auto props = input_schema.find("properties");

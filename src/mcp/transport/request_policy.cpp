@@ -16,9 +16,10 @@ bool accepts_media_type(std::string_view accept, std::string_view media_type) {
         if (param == "q=0" || param == "q=0.0" || param == "q=0.00" || param == "q=0.000") refused = true;
       }
     }
-    const bool match = util::iequals(range, media_type) || range == "*/*" ||
-                       (range.size() == type.size() + 2 && util::iequals(range.substr(0, type.size()), type) &&
-                        range.substr(type.size()) == "/*");
+    const bool match =
+        util::iequals(range, media_type) || range == "*/*" ||
+        (range.size() == type.size() + 2 && util::iequals(range.substr(0, type.size()), type) &&
+         range.substr(type.size()) == "/*");
     if (match) return !refused;
   }
   return false;
@@ -70,9 +71,12 @@ bool HostPolicy::origin_allowed(std::string_view origin, std::string_view host_h
   origin = util::trim(origin);
   if (!origins_.empty() && listed(origins_, origin)) return true;
   std::string_view rest;
-  if (origin.starts_with("http://")) rest = origin.substr(7);
-  else if (origin.starts_with("https://")) rest = origin.substr(8);
-  else return false;  // "null" and other schemes
+  if (origin.starts_with("http://"))
+    rest = origin.substr(7);
+  else if (origin.starts_with("https://"))
+    rest = origin.substr(8);
+  else
+    return false;  // "null" and other schemes
   if (rest.find('/') != std::string_view::npos) return false;
   if (loopback_bind_ && origins_.empty()) return is_loopback_host(strip_port(rest));
   // Same-origin requests are always fine.

@@ -107,8 +107,8 @@ std::optional<SessionClaims> SessionIdCodec::verify(std::string_view id) const {
   if (v > static_cast<std::uint8_t>(protocol::kLatestLegacyVersion)) return std::nullopt;
   SessionClaims c;
   c.version = static_cast<protocol::Version>(v);
-  c.capability_bits =
-      static_cast<std::uint16_t>((static_cast<std::uint8_t>(body[2]) << 8) | static_cast<std::uint8_t>(body[3]));
+  c.capability_bits = static_cast<std::uint16_t>((static_cast<std::uint8_t>(body[2]) << 8) |
+                                                 static_cast<std::uint8_t>(body[3]));
   c.issued_at = static_cast<std::int64_t>(get_u64(body.substr(4, 8)));
   c.subject_hash = std::string(body.substr(12, 8));
   return c;

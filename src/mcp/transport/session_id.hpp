@@ -7,11 +7,10 @@
 // base64url-encoded (70 visible ASCII characters).
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "mcp/protocol/version.hpp"
 #include "mcp/util/crypto.hpp"

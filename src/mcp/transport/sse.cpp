@@ -25,7 +25,8 @@ std::string format_sse_event(std::string_view data, std::string_view id, std::st
   std::size_t start = 0;
   do {
     std::size_t end = data.find_first_of("\r\n", start);
-    const std::string_view line = data.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    const std::string_view line =
+        data.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     out += "data: ";
     out += line;
     out += '\n';

@@ -1,9 +1,9 @@
 #include "mcp/transport/streamable_http.hpp"
 
+#include <fmt/format.h>
+
 #include <unordered_map>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 #include "mcp/json_rpc/message.hpp"
 #include "mcp/transport/event_store.hpp"
@@ -25,7 +25,8 @@ namespace code = json_rpc::code;
 namespace {
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 http::Response json_response(int status, std::string body) {
@@ -77,9 +78,12 @@ const Json& object_or_empty(const Json& j) {
 std::optional<std::string> name_for_header(const json_rpc::Request& r) {
   const Json& p = object_or_empty(r.params);
   const char* key = nullptr;
-  if (r.method == "tools/call" || r.method == "prompts/get") key = "name";
-  else if (r.method == "resources/read") key = "uri";
-  else if (r.method == "tasks/get" || r.method == "tasks/update" || r.method == "tasks/cancel") key = "taskId";
+  if (r.method == "tools/call" || r.method == "prompts/get")
+    key = "name";
+  else if (r.method == "resources/read")
+    key = "uri";
+  else if (r.method == "tasks/get" || r.method == "tasks/update" || r.method == "tasks/cancel")
+    key = "taskId";
   if (key == nullptr) return std::nullopt;
   const auto it = p.find(key);
   if (it == p.end() || !it->is_string()) return std::nullopt;
@@ -90,11 +94,14 @@ std::optional<std::string> name_for_header(const json_rpc::Request& r) {
 // clients can act on them without reading the body.
 int modern_error_status(int rpc_code) {
   switch (rpc_code) {
-    case code::kMethodNotFound: return 404;
+    case code::kMethodNotFound:
+      return 404;
     case code::kHeaderMismatch:
     case code::kMissingRequiredClientCapability:
-    case code::kUnsupportedProtocolVersion: return 400;
-    default: return 200;
+    case code::kUnsupportedProtocolVersion:
+      return 400;
+    default:
+      return 200;
   }
 }
 
@@ -140,13 +147,14 @@ struct Session {
   std::unordered_map<std::string, std::weak_ptr<OutStream>> streams;  // by key, for Last-Event-ID
   std::uint64_t next_stream = 0;
   std::int64_t next_request_id = 0;
-  std::unordered_map<std::string, ReplyCallback> pending;                 // server->client requests
+  std::unordered_map<std::string, ReplyCallback> pending;            // server->client requests
   std::unordered_map<std::string, std::function<void()>> in_flight;  // client requests -> cancel
   Server::ListenerId listener = 0;
   std::size_t exchanges = 0;  // POSTs being answered
 
   bool busy() const {
-    return exchanges > 0 || !pending.empty() || (standalone && standalone->conn && !standalone->conn->closed());
+    return exchanges > 0 || !pending.empty() ||
+           (standalone && standalone->conn && !standalone->conn->closed());
   }
 };
 
@@ -185,9 +193,10 @@ struct StreamableHttpTransport::Impl : std::enable_shared_from_this<StreamableHt
   void handle(http::Request req, std::shared_ptr<http::Responder> responder);
   void handle_post(http::Request& req, std::shared_ptr<http::Responder>& responder, Clock::time_point start);
   void handle_get(http::Request& req, std::shared_ptr<http::Responder>& responder, Clock::time_point start);
-  void handle_delete(http::Request& req, std::shared_ptr<http::Responder>& responder, Clock::time_point start);
-  void handle_initialize(const http::Request& req, json_rpc::Request& init, std::shared_ptr<http::Responder>& responder,
-                         Clock::time_point start);
+  void handle_delete(http::Request& req, std::shared_ptr<http::Responder>& responder,
+                     Clock::time_point start);
+  void handle_initialize(const http::Request& req, json_rpc::Request& init,
+                         std::shared_ptr<http::Responder>& responder, Clock::time_point start);
   void handle_modern(http::Request& req, json_rpc::Parsed& msg, std::shared_ptr<http::Responder>& responder,
                      Clock::time_point start);
 
@@ -208,7 +217,8 @@ struct StreamableHttpTransport::Impl : std::enable_shared_from_this<StreamableHt
                    std::string_view mode = "json") const {
     if (!log.enabled(util::LogLevel::kInfo)) return;
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    Json fields = {{"method", req.method}, {"path", req.path()}, {"status", status}, {"ms", std::round(ms * 100) / 100}};
+    Json fields = {
+        {"method", req.method}, {"path", req.path()}, {"status", status}, {"ms", std::round(ms * 100) / 100}};
     if (!rpc.empty()) fields["rpc"] = rpc;
     if (status == 200) fields["mode"] = mode;
     log.info("request", fields);
@@ -221,8 +231,8 @@ struct StreamableHttpTransport::Impl : std::enable_shared_from_this<StreamableHt
 class Exchange : public RequestChannel, public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(std::shared_ptr<StreamableHttpTransport::Impl> t, std::shared_ptr<http::Responder> responder,
-           std::shared_ptr<Session> session, Version version, bool batch, std::size_t expected, http::Request req,
-           Clock::time_point start)
+           std::shared_ptr<Session> session, Version version, bool batch, std::size_t expected,
+           http::Request req, Clock::time_point start)
       : t_(std::move(t)),
         responder_(std::move(responder)),
         session_(std::move(session)),
@@ -270,7 +280,8 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
   void request(std::string_view method, const Json& params, ReplyCallback on_reply) override {
     if (!session_ || protocol::is_modern(version_) || (responded_ && !stream_)) {
       t_->executor.post([cb = std::move(on_reply)] {
-        cb(util::unexpected(Error{code::kInvalidRequest, "server-to-client requests need a legacy session", nullptr}));
+        cb(util::unexpected(
+            Error{code::kInvalidRequest, "server-to-client requests need a legacy session", nullptr}));
       });
       return;
     }
@@ -360,7 +371,8 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
   void on_done(Slot& slot, CallOutcome outcome) {
     if (session_) session_->in_flight.erase(slot.key);
     if (!outcome && protocol::is_modern(version_)) status_ = modern_error_status(outcome.error().code);
-    deliver(outcome ? json_rpc::encode_result(slot.id, *outcome) : json_rpc::encode_error(slot.id, outcome.error()));
+    deliver(outcome ? json_rpc::encode_result(slot.id, *outcome)
+                    : json_rpc::encode_error(slot.id, outcome.error()));
     settle_one();
   }
 
@@ -437,13 +449,15 @@ void StreamableHttpTransport::Impl::handle(http::Request req, std::shared_ptr<ht
   // DNS-rebinding protection applies to every route of the MCP origin.
   const auto host = req.headers.get("host");
   if (!host || !hosts.host_allowed(*host)) {
-    return finish(req, responder,
-                  error_response(403, std::nullopt, Error{code::kServerError, "Forbidden: Host not allowed", nullptr}),
-                  start);
+    return finish(
+        req, responder,
+        error_response(403, std::nullopt, Error{code::kServerError, "Forbidden: Host not allowed", nullptr}),
+        start);
   }
   if (const auto origin = req.headers.get("origin"); origin && !hosts.origin_allowed(*origin, *host)) {
     return finish(req, responder,
-                  error_response(403, std::nullopt, Error{code::kServerError, "Forbidden: Origin not allowed", nullptr}),
+                  error_response(403, std::nullopt,
+                                 Error{code::kServerError, "Forbidden: Origin not allowed", nullptr}),
                   start);
   }
   if (path != options.endpoint) {
@@ -457,8 +471,8 @@ void StreamableHttpTransport::Impl::handle(http::Request req, std::shared_ptr<ht
   finish(req, responder, std::move(r), start);
 }
 
-std::shared_ptr<http::Stream> StreamableHttpTransport::Impl::open_stream(http::Responder& responder,
-                                                                         const std::shared_ptr<OutStream>& os) {
+std::shared_ptr<http::Stream> StreamableHttpTransport::Impl::open_stream(
+    http::Responder& responder, const std::shared_ptr<OutStream>& os) {
   auto conn = responder.stream(200, sse_headers());
   os->conn = conn;
   ++open_streams;
@@ -471,37 +485,42 @@ std::shared_ptr<http::Stream> StreamableHttpTransport::Impl::open_stream(http::R
   return conn;
 }
 
-void StreamableHttpTransport::Impl::handle_post(http::Request& req, std::shared_ptr<http::Responder>& responder,
+void StreamableHttpTransport::Impl::handle_post(http::Request& req,
+                                                std::shared_ptr<http::Responder>& responder,
                                                 Clock::time_point start) {
   const auto content_type = req.headers.get("content-type");
   if (!content_type || !is_json_content_type(*content_type)) {
-    return finish(req, responder,
-                  error_response(415, std::nullopt,
-                                 Error{code::kServerError,
-                                       "Unsupported Media Type: Content-Type must be application/json", nullptr}),
-                  start);
+    return finish(
+        req, responder,
+        error_response(415, std::nullopt,
+                       Error{code::kServerError,
+                             "Unsupported Media Type: Content-Type must be application/json", nullptr}),
+        start);
   }
   const auto accept = req.headers.get_joined("accept").value_or("");
   if (!accepts_media_type(accept, "application/json") || !accepts_media_type(accept, "text/event-stream")) {
-    return finish(req, responder,
-                  error_response(406, std::nullopt,
-                                 Error{code::kServerError,
-                                       "Not Acceptable: Client must accept both application/json and text/event-stream",
-                                       nullptr}),
-                  start);
+    return finish(
+        req, responder,
+        error_response(
+            406, std::nullopt,
+            Error{code::kServerError,
+                  "Not Acceptable: Client must accept both application/json and text/event-stream", nullptr}),
+        start);
   }
   if (req.body.size() > options.max_body_bytes) {
-    return finish(req, responder,
-                  error_response(413, std::nullopt,
-                                 Error{code::kServerError,
-                                       fmt::format("Request body exceeds {} bytes", options.max_body_bytes), nullptr}),
-                  start);
+    return finish(
+        req, responder,
+        error_response(413, std::nullopt,
+                       Error{code::kServerError,
+                             fmt::format("Request body exceeds {} bytes", options.max_body_bytes), nullptr}),
+        start);
   }
   auto body = json_rpc::parse_body(req.body);
   if (!body) return finish(req, responder, error_response(400, std::nullopt, body.error()), start);
   auto& messages = body->messages;
   const auto header_version = req.headers.get("mcp-protocol-version");
-  const auto parsed_header = header_version ? protocol::parse_version(util::trim(*header_version)) : std::nullopt;
+  const auto parsed_header =
+      header_version ? protocol::parse_version(util::trim(*header_version)) : std::nullopt;
 
   if (!body->is_batch) {
     auto& msg = messages.front();
@@ -525,21 +544,23 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req, std::shared_
     if (header_version && !parsed_header) {
       std::optional<Id> id;
       if (auto* r = std::get_if<json_rpc::Request>(&msg)) id = r->id;
-      return finish(req, responder, error_response(400, id, unsupported_version(*header_version, false)), start);
+      return finish(req, responder, error_response(400, id, unsupported_version(*header_version, false)),
+                    start);
     }
     if (auto* r = std::get_if<json_rpc::Request>(&msg); r && r->method == "initialize") {
       return handle_initialize(req, *r, responder, start);
     }
   } else {
     if (header_version && !parsed_header) {
-      return finish(req, responder, error_response(400, std::nullopt, unsupported_version(*header_version, false)),
-                    start);
+      return finish(req, responder,
+                    error_response(400, std::nullopt, unsupported_version(*header_version, false)), start);
     }
     for (const auto& m : messages) {
       if (const auto* r = std::get_if<json_rpc::Request>(&m); r && r->method == "initialize") {
-        return finish(req, responder,
-                      error_response(400, std::nullopt, Error::invalid_request("initialize cannot be part of a batch")),
-                      start);
+        return finish(
+            req, responder,
+            error_response(400, std::nullopt, Error::invalid_request("initialize cannot be part of a batch")),
+            start);
       }
     }
   }
@@ -547,22 +568,26 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req, std::shared_
   // Legacy: everything but initialize belongs to a session.
   const auto sid = req.headers.get("mcp-session-id");
   if (!sid) {
-    return finish(req, responder,
-                  error_response(400, std::nullopt,
-                                 Error{code::kServerError, "Bad Request: Mcp-Session-Id header is required", nullptr}),
-                  start);
+    return finish(
+        req, responder,
+        error_response(400, std::nullopt,
+                       Error{code::kServerError, "Bad Request: Mcp-Session-Id header is required", nullptr}),
+        start);
   }
   auto session = resolve(*sid, {});
   if (!session) {
-    return finish(req, responder,
-                  error_response(404, std::nullopt, Error{code::kSessionNotFound, "Session not found", nullptr}), start);
+    return finish(
+        req, responder,
+        error_response(404, std::nullopt, Error{code::kSessionNotFound, "Session not found", nullptr}),
+        start);
   }
   if (body->is_batch && session->state.version >= Version::k2025_06_18) {
-    return finish(req, responder,
-                  error_response(400, std::nullopt,
-                                 Error::invalid_request(fmt::format("batches are not supported in protocol version {}",
-                                                                    protocol::to_string(session->state.version)))),
-                  start);
+    return finish(
+        req, responder,
+        error_response(400, std::nullopt,
+                       Error::invalid_request(fmt::format("batches are not supported in protocol version {}",
+                                                          protocol::to_string(session->state.version)))),
+        start);
   }
 
   RequestInfo info;
@@ -596,18 +621,22 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req, std::shared_
       if (auto it = session->pending.find(resp->id.to_string()); it != session->pending.end()) {
         auto cb = std::move(it->second);
         session->pending.erase(it);
-        if (resp->error) cb(util::unexpected(*resp->error));
-        else cb(*resp->result);
+        if (resp->error)
+          cb(util::unexpected(*resp->error));
+        else
+          cb(*resp->result);
       }
     } else if (auto* inv = std::get_if<json_rpc::Invalid>(&m)) {
       invalid.emplace_back(inv->id, inv->error);
     }
   }
   if (requests.empty() && invalid.empty()) return finish(req, responder, accepted(), start);
-  if (requests.empty()) return finish(req, responder, error_response(400, invalid.front().first, invalid.front().second), start);
+  if (requests.empty())
+    return finish(req, responder, error_response(400, invalid.front().first, invalid.front().second), start);
 
-  auto exchange = std::make_shared<Exchange>(shared_from_this(), responder, session, session->state.version,
-                                             body->is_batch, requests.size() + invalid.size(), std::move(req), start);
+  auto exchange =
+      std::make_shared<Exchange>(shared_from_this(), responder, session, session->state.version,
+                                 body->is_batch, requests.size() + invalid.size(), std::move(req), start);
   for (auto& r : requests) exchange->start_call(std::move(r), info);
   for (auto& [id, err] : invalid) exchange->reply_error(id, err);
 }
@@ -618,9 +647,10 @@ void StreamableHttpTransport::Impl::handle_initialize(const http::Request& req, 
   const Json& params = object_or_empty(init.params);
   const auto requested = params.find("protocolVersion");
   if (requested == params.end() || !requested->is_string()) {
-    return finish(req, responder,
-                  error_response(400, init.id, Error::invalid_params("initialize needs a protocolVersion string")),
-                  start, "initialize");
+    return finish(
+        req, responder,
+        error_response(400, init.id, Error::invalid_params("initialize needs a protocolVersion string")),
+        start, "initialize");
   }
   if (sessions.size() >= options.max_sessions) {
     // Make room from idle sessions first; they can be rebuilt from their ids.
@@ -673,7 +703,9 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
     // Responses have no place in the stateless revision (MRTR replaced them).
     return finish(req, responder, accepted(), start);
   }
-  auto reject = [&](int status, Error e) { finish(req, responder, error_response(status, id, e), start, method); };
+  auto reject = [&](int status, Error e) {
+    finish(req, responder, error_response(status, id, e), start, method);
+  };
   const auto mismatch = [](std::string detail) {
     return Error{code::kHeaderMismatch, "Header mismatch: " + std::move(detail), nullptr};
   };
@@ -688,12 +720,13 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
   const Json& meta = *meta_it;
   const auto v = meta.find(protocol::meta::kProtocolVersion);
   if (v == meta.end() || !v->is_string()) {
-    return reject(400, Error::invalid_params(fmt::format("missing _meta[\"{}\"]", protocol::meta::kProtocolVersion)));
+    return reject(
+        400, Error::invalid_params(fmt::format("missing _meta[\"{}\"]", protocol::meta::kProtocolVersion)));
   }
   const auto caps = meta.find(protocol::meta::kClientCapabilities);
   if (caps == meta.end() || !caps->is_object()) {
-    return reject(400,
-                  Error::invalid_params(fmt::format("missing _meta[\"{}\"]", protocol::meta::kClientCapabilities)));
+    return reject(400, Error::invalid_params(
+                           fmt::format("missing _meta[\"{}\"]", protocol::meta::kClientCapabilities)));
   }
   const std::string& meta_version = v->get_ref<const std::string&>();
   if (util::trim(*header_version) != meta_version) {
@@ -703,7 +736,8 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
   if (!version || !protocol::is_modern(*version)) return reject(400, unsupported_version(meta_version, true));
   const auto mcp_method = req.headers.get("mcp-method");
   if (!mcp_method) return reject(400, mismatch("Mcp-Method header is required"));
-  if (util::trim(*mcp_method) != method) return reject(400, mismatch("Mcp-Method does not match the request method"));
+  if (util::trim(*mcp_method) != method)
+    return reject(400, mismatch("Mcp-Method does not match the request method"));
 
   auto* request = std::get_if<json_rpc::Request>(&msg);
   if (request == nullptr) return finish(req, responder, accepted(), start, method);
@@ -712,7 +746,8 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
     const auto mcp_name = req.headers.get("mcp-name");
     if (!mcp_name) return reject(400, mismatch("Mcp-Name header is required"));
     const auto decoded = decode_header_value(util::trim(*mcp_name));
-    if (!decoded || *decoded != *expected) return reject(400, mismatch("Mcp-Name does not match the request"));
+    if (!decoded || *decoded != *expected)
+      return reject(400, mismatch("Mcp-Name does not match the request"));
   }
   if (method == "tools/call") {
     const auto* schema = server.tool_input_schema(p.value("name", ""));
@@ -741,21 +776,24 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
   exchange->start_call(std::move(*request), std::move(info));
 }
 
-void StreamableHttpTransport::Impl::handle_get(http::Request& req, std::shared_ptr<http::Responder>& responder,
+void StreamableHttpTransport::Impl::handle_get(http::Request& req,
+                                               std::shared_ptr<http::Responder>& responder,
                                                Clock::time_point start) {
   const auto accept = req.headers.get_joined("accept").value_or("");
   if (!accepts_media_type(accept, "text/event-stream")) {
     return finish(req, responder,
                   error_response(406, std::nullopt,
-                                 Error{code::kServerError, "Not Acceptable: Client must accept text/event-stream",
-                                       nullptr}),
+                                 Error{code::kServerError,
+                                       "Not Acceptable: Client must accept text/event-stream", nullptr}),
                   start);
   }
   const auto header_version = req.headers.get("mcp-protocol-version");
   const auto sid = req.headers.get("mcp-session-id");
   if (header_version) {
     const auto v = protocol::parse_version(*header_version);
-    if (!v) return finish(req, responder, error_response(400, std::nullopt, unsupported_version(*header_version, false)), start);
+    if (!v)
+      return finish(req, responder,
+                    error_response(400, std::nullopt, unsupported_version(*header_version, false)), start);
     if (protocol::is_modern(*v) && !sid) {
       // 2026-07-28 has no GET stream (subscriptions/listen replaces it).
       auto r = error_response(405, std::nullopt, Error{code::kServerError, "Method Not Allowed", nullptr});
@@ -764,15 +802,18 @@ void StreamableHttpTransport::Impl::handle_get(http::Request& req, std::shared_p
     }
   }
   if (!sid) {
-    return finish(req, responder,
-                  error_response(400, std::nullopt,
-                                 Error{code::kServerError, "Bad Request: Mcp-Session-Id header is required", nullptr}),
-                  start);
+    return finish(
+        req, responder,
+        error_response(400, std::nullopt,
+                       Error{code::kServerError, "Bad Request: Mcp-Session-Id header is required", nullptr}),
+        start);
   }
   auto session = resolve(*sid, {});
   if (!session) {
-    return finish(req, responder,
-                  error_response(404, std::nullopt, Error{code::kSessionNotFound, "Session not found", nullptr}), start);
+    return finish(
+        req, responder,
+        error_response(404, std::nullopt, Error{code::kSessionNotFound, "Session not found", nullptr}),
+        start);
   }
   if (open_streams >= options.max_streams) {
     auto r = error_response(503, std::nullopt, Error{code::kServerError, "Too many open streams", nullptr});
@@ -784,7 +825,8 @@ void StreamableHttpTransport::Impl::handle_get(http::Request& req, std::shared_p
   if (const auto last = req.headers.get("last-event-id")) {
     if (auto replay = session->store.after(*last)) {
       std::shared_ptr<OutStream> os;
-      if (auto it = session->streams.find(replay->stream); it != session->streams.end()) os = it->second.lock();
+      if (auto it = session->streams.find(replay->stream); it != session->streams.end())
+        os = it->second.lock();
       if (!os) {
         os = std::make_shared<OutStream>();
         os->key = replay->stream;
@@ -827,19 +869,23 @@ void StreamableHttpTransport::Impl::handle_get(http::Request& req, std::shared_p
   }
 }
 
-void StreamableHttpTransport::Impl::handle_delete(http::Request& req, std::shared_ptr<http::Responder>& responder,
+void StreamableHttpTransport::Impl::handle_delete(http::Request& req,
+                                                  std::shared_ptr<http::Responder>& responder,
                                                   Clock::time_point start) {
   const auto sid = req.headers.get("mcp-session-id");
   if (!sid) {
-    return finish(req, responder,
-                  error_response(400, std::nullopt,
-                                 Error{code::kServerError, "Bad Request: Mcp-Session-Id header is required", nullptr}),
-                  start);
+    return finish(
+        req, responder,
+        error_response(400, std::nullopt,
+                       Error{code::kServerError, "Bad Request: Mcp-Session-Id header is required", nullptr}),
+        start);
   }
   auto session = resolve(*sid, {});
   if (!session) {
-    return finish(req, responder,
-                  error_response(404, std::nullopt, Error{code::kSessionNotFound, "Session not found", nullptr}), start);
+    return finish(
+        req, responder,
+        error_response(404, std::nullopt, Error{code::kSessionNotFound, "Session not found", nullptr}),
+        start);
   }
   drop_session(session, true);
   http::Response r;
@@ -849,26 +895,30 @@ void StreamableHttpTransport::Impl::handle_delete(http::Request& req, std::share
 
 // ----------------------------------------------------------------- sessions
 
-std::shared_ptr<Session> StreamableHttpTransport::Impl::add_session(std::string sid, const SessionClaims& claims) {
-  auto session = std::make_shared<Session>(sid, claims, options.events_per_stream, options.streams_per_session);
+std::shared_ptr<Session> StreamableHttpTransport::Impl::add_session(std::string sid,
+                                                                    const SessionClaims& claims) {
+  auto session =
+      std::make_shared<Session>(sid, claims, options.events_per_stream, options.streams_per_session);
   std::weak_ptr<Session> weak = session;
-  session->listener = server.add_listener(Server::Listener{
-      [weak](std::string_view method, const Json& params) {
-        auto s = weak.lock();
-        if (!s || !s->standalone || !s->standalone->conn) return false;
-        if (method == "notifications/resources/updated") {
-          return s->state.subscriptions.contains(params.value("uri", ""));
-        }
-        return true;
-      },
-      [weak](std::string_view method, const Json& params) {
-        if (auto s = weak.lock(); s && s->standalone) s->standalone->send(json_rpc::encode_notification(method, params));
-      }});
+  session->listener = server.add_listener(
+      Server::Listener{[weak](std::string_view method, const Json& params) {
+                         auto s = weak.lock();
+                         if (!s || !s->standalone || !s->standalone->conn) return false;
+                         if (method == "notifications/resources/updated") {
+                           return s->state.subscriptions.contains(params.value("uri", ""));
+                         }
+                         return true;
+                       },
+                       [weak](std::string_view method, const Json& params) {
+                         if (auto s = weak.lock(); s && s->standalone)
+                           s->standalone->send(json_rpc::encode_notification(method, params));
+                       }});
   sessions.emplace(std::move(sid), session);
   return session;
 }
 
-std::shared_ptr<Session> StreamableHttpTransport::Impl::resolve(std::string_view sid, std::string_view subject) {
+std::shared_ptr<Session> StreamableHttpTransport::Impl::resolve(std::string_view sid,
+                                                                std::string_view subject) {
   const std::string key(sid);
   if (terminated.contains(key)) return nullptr;
   if (auto it = sessions.find(key); it != sessions.end()) {
@@ -972,8 +1022,12 @@ void StreamableHttpTransport::begin_shutdown() {
   impl_->listen_exchanges.clear();
 }
 
-bool StreamableHttpTransport::idle() const { return impl_->exchanges == 0; }
+bool StreamableHttpTransport::idle() const {
+  return impl_->exchanges == 0;
+}
 
-const TransportOptions& StreamableHttpTransport::options() const { return impl_->options; }
+const TransportOptions& StreamableHttpTransport::options() const {
+  return impl_->options;
+}
 
 }  // namespace mcp::transport

@@ -20,7 +20,7 @@ class Exchange;
 struct TransportOptions {
   std::string endpoint = "/mcp";
   std::string bind_address = "127.0.0.1";  // decides the default Host/Origin policy
-  std::vector<std::string> allowed_hosts;    // empty: see HostPolicy
+  std::vector<std::string> allowed_hosts;  // empty: see HostPolicy
   std::vector<std::string> allowed_origins;
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::size_t max_sessions = 10'000;  // per-instance session states kept in memory
@@ -38,7 +38,8 @@ struct TransportOptions {
 
 class StreamableHttpTransport {
  public:
-  StreamableHttpTransport(Server& server, Executor& executor, TransportOptions options, const util::Logger& log);
+  StreamableHttpTransport(Server& server, Executor& executor, TransportOptions options,
+                          const util::Logger& log);
   ~StreamableHttpTransport();
   StreamableHttpTransport(const StreamableHttpTransport&) = delete;
   StreamableHttpTransport& operator=(const StreamableHttpTransport&) = delete;

@@ -14,7 +14,8 @@ std::string encode(std::string_view in, std::string_view alphabet, bool pad) {
   out.reserve((in.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
-    const std::uint32_t v = (std::uint8_t(in[i]) << 16) | (std::uint8_t(in[i + 1]) << 8) | std::uint8_t(in[i + 2]);
+    const std::uint32_t v =
+        (std::uint8_t(in[i]) << 16) | (std::uint8_t(in[i + 1]) << 8) | std::uint8_t(in[i + 2]);
     out += alphabet[(v >> 18) & 63];
     out += alphabet[(v >> 12) & 63];
     out += alphabet[(v >> 6) & 63];
@@ -39,7 +40,8 @@ std::string encode(std::string_view in, std::string_view alphabet, bool pad) {
 constexpr std::array<std::int8_t, 256> make_table(std::string_view alphabet) {
   std::array<std::int8_t, 256> t{};
   for (auto& x : t) x = -1;
-  for (std::size_t i = 0; i < alphabet.size(); ++i) t[static_cast<unsigned char>(alphabet[i])] = std::int8_t(i);
+  for (std::size_t i = 0; i < alphabet.size(); ++i)
+    t[static_cast<unsigned char>(alphabet[i])] = std::int8_t(i);
   return t;
 }
 
@@ -69,9 +71,17 @@ std::optional<std::string> decode(std::string_view in, const std::array<std::int
 
 }  // namespace
 
-std::string base64_encode(std::string_view bytes) { return encode(bytes, kStd, true); }
-std::string base64url_encode(std::string_view bytes) { return encode(bytes, kUrl, false); }
-std::optional<std::string> base64_decode(std::string_view text) { return decode(text, kStdTable); }
-std::optional<std::string> base64url_decode(std::string_view text) { return decode(text, kUrlTable); }
+std::string base64_encode(std::string_view bytes) {
+  return encode(bytes, kStd, true);
+}
+std::string base64url_encode(std::string_view bytes) {
+  return encode(bytes, kUrl, false);
+}
+std::optional<std::string> base64_decode(std::string_view text) {
+  return decode(text, kStdTable);
+}
+std::optional<std::string> base64url_decode(std::string_view text) {
+  return decode(text, kUrlTable);
+}
 
 }  // namespace mcp::util

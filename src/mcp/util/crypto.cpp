@@ -51,8 +51,8 @@ HmacSha256::HmacSha256(std::string_view key) : impl_(std::make_unique<Impl>()) {
   impl_->base = EVP_MAC_CTX_new(impl_->mac);
   char digest[] = "SHA256";
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
-  if (impl_->base == nullptr ||
-      EVP_MAC_init(impl_->base, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) != 1) {
+  if (impl_->base == nullptr || EVP_MAC_init(impl_->base, reinterpret_cast<const unsigned char*>(key.data()),
+                                             key.size(), params) != 1) {
     throw std::runtime_error("HMAC init failed");
   }
 }
@@ -66,7 +66,8 @@ Sha256Digest HmacSha256::sign(std::string_view data) const {
   Sha256Digest out{};
   EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(impl_->base);
   std::size_t len = 0;
-  if (ctx == nullptr || EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+  if (ctx == nullptr ||
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
       EVP_MAC_final(ctx, out.data(), &len, out.size()) != 1) {
     EVP_MAC_CTX_free(ctx);
     throw std::runtime_error("HMAC failed");
@@ -78,8 +79,8 @@ Sha256Digest HmacSha256::sign(std::string_view data) const {
 Sha256Digest HmacSha256::sign(std::string_view key, std::string_view data) {
   Sha256Digest out{};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out.data(), &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
   return out;
 }
 

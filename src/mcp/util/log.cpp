@@ -1,5 +1,6 @@
 #include "mcp/util/log.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -7,17 +8,20 @@
 #include <ctime>
 #include <string>
 
-#include <fmt/format.h>
-
 namespace mcp::util {
 
 std::string_view to_string(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-    case LogLevel::kOff: return "off";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kOff:
+      return "off";
   }
   return "info";
 }
@@ -25,12 +29,18 @@ std::string_view to_string(LogLevel level) {
 bool parse_log_level(std::string_view text, LogLevel& out) {
   std::string t;
   for (char c : text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (t == "debug" || t == "trace") out = LogLevel::kDebug;
-  else if (t == "info") out = LogLevel::kInfo;
-  else if (t == "warn" || t == "warning") out = LogLevel::kWarn;
-  else if (t == "error") out = LogLevel::kError;
-  else if (t == "off" || t == "none") out = LogLevel::kOff;
-  else return false;
+  if (t == "debug" || t == "trace")
+    out = LogLevel::kDebug;
+  else if (t == "info")
+    out = LogLevel::kInfo;
+  else if (t == "warn" || t == "warning")
+    out = LogLevel::kWarn;
+  else if (t == "error")
+    out = LogLevel::kError;
+  else if (t == "off" || t == "none")
+    out = LogLevel::kOff;
+  else
+    return false;
   return true;
 }
 
@@ -41,9 +51,10 @@ void Logger::log(LogLevel level, std::string_view msg, const nlohmann::json& fie
   const std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  std::string line = fmt::format("{{\"ts\":\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z\",\"level\":\"{}\",\"msg\":",
-                                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                                 static_cast<int>(ms % 1000), to_string(level));
+  std::string line = fmt::format(
+      "{{\"ts\":\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z\",\"level\":\"{}\",\"msg\":", tm.tm_year + 1900,
+      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000),
+      to_string(level));
   line += nlohmann::json(std::string(msg)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (fields.is_object()) {
     for (const auto& [key, value] : fields.items()) {

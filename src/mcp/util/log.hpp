@@ -23,10 +23,18 @@ class Logger {
 
   // `fields` must be an object (or null); it is merged after ts/level/msg.
   void log(LogLevel level, std::string_view msg, const nlohmann::json& fields = nullptr) const;
-  void debug(std::string_view msg, const nlohmann::json& fields = nullptr) const { log(LogLevel::kDebug, msg, fields); }
-  void info(std::string_view msg, const nlohmann::json& fields = nullptr) const { log(LogLevel::kInfo, msg, fields); }
-  void warn(std::string_view msg, const nlohmann::json& fields = nullptr) const { log(LogLevel::kWarn, msg, fields); }
-  void error(std::string_view msg, const nlohmann::json& fields = nullptr) const { log(LogLevel::kError, msg, fields); }
+  void debug(std::string_view msg, const nlohmann::json& fields = nullptr) const {
+    log(LogLevel::kDebug, msg, fields);
+  }
+  void info(std::string_view msg, const nlohmann::json& fields = nullptr) const {
+    log(LogLevel::kInfo, msg, fields);
+  }
+  void warn(std::string_view msg, const nlohmann::json& fields = nullptr) const {
+    log(LogLevel::kWarn, msg, fields);
+  }
+  void error(std::string_view msg, const nlohmann::json& fields = nullptr) const {
+    log(LogLevel::kError, msg, fields);
+  }
 
  private:
   LogLevel min_;
