@@ -94,3 +94,12 @@ TEST(JsonRpc, EncodersProduceStrictEnvelopes) {
   // Invalid UTF-8 never makes encoding throw.
   EXPECT_NO_THROW(encode_result(Id(1), Json{{"text", std::string("\xff\xfe")}}));
 }
+
+TEST(JsonRpc, RefusesHostileNesting) {
+  const std::string deep = std::string(20000, '[') + std::string(20000, ']');
+  auto r = parse_body(R"({"jsonrpc":"2.0","id":1,"method":"x","params":{"a":)" + deep + "}}");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, code::kParseError);
+  EXPECT_EQ(nesting_depth(R"({"a":"[[[[","b":[{"c":"\"]"}]})"), 3u);
+  EXPECT_TRUE(parse_body(std::string(100, '[') + std::string(100, ']')));
+}

@@ -106,7 +106,36 @@ Parsed parse_message(const Json& j) {
   return Response{std::move(*id), std::nullopt, std::move(err)};
 }
 
+std::size_t nesting_depth(std::string_view bytes) {
+  std::size_t depth = 0;
+  std::size_t max_depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const char c = bytes[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"')
+      in_string = true;
+    else if (c == '[' || c == '{')
+      max_depth = std::max(max_depth, ++depth);
+    else if ((c == ']' || c == '}') && depth > 0)
+      --depth;
+  }
+  return max_depth;
+}
+
 util::Expected<Body, Error> parse_body(std::string_view bytes) {
+  // nlohmann's DOM copies and destroys recursively: bound the depth before
+  // building one so that hostile input cannot exhaust the stack.
+  if (nesting_depth(bytes) > kMaxNestingDepth) {
+    return util::unexpected(
+        Error::parse_error(fmt::format("nesting deeper than {} levels", kMaxNestingDepth)));
+  }
   Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return util::unexpected(Error::parse_error("the body is not valid JSON"));
   Body body;

@@ -100,7 +100,12 @@ struct Body {
   bool is_batch = false;
   std::vector<Parsed> messages;
 };
-// Parses bytes; a syntax error yields a -32700 error, an empty batch -32600.
+// Deepest array/object nesting accepted in a message.
+inline constexpr std::size_t kMaxNestingDepth = 128;
+// Nesting depth of JSON text (strings skipped), without parsing it.
+std::size_t nesting_depth(std::string_view bytes);
+// Parses bytes; a syntax error or nesting beyond kMaxNestingDepth yields a
+// -32700 error, an empty batch -32600.
 util::Expected<Body, Error> parse_body(std::string_view bytes);
 
 // Encoders produce compact UTF-8 JSON (invalid UTF-8 in strings is replaced).

@@ -217,8 +217,12 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     self_it->idle = false;
     if (ec) {
-      if (ec == bhttp::error::header_limit)
+      // Beast checks Content-Length against the body limit with the header.
+      if (ec == bhttp::error::body_limit) {
+        co_await write_simple(stream, plain_error(413, "Request body too large"), 11, false);
+      } else if (ec == bhttp::error::header_limit) {
         co_await write_simple(stream, plain_error(431, "Request header too large"), 11, false);
+      }
       break;
     }
     first = false;
