@@ -293,6 +293,7 @@ void register_fixtures(mcp::Server& server) {
   register_diagnostic_tools(server);
   register_input_required_tools(server);
   register_plain_tools(server);
+  register_task_tools(server);
   register_resources(server);
   register_prompts(server);
   register_input_required_prompt(server);

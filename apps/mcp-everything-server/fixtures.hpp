@@ -13,5 +13,7 @@ void register_timed_tools(mcp::Server& server);
 void register_client_request_tools(mcp::Server& server);
 void register_input_required_tools(mcp::Server& server);
 void register_input_required_prompt(mcp::Server& server);
+// Tools of the tasks extension (task_fixtures.cpp).
+void register_task_tools(mcp::Server& server);
 
 }  // namespace everything

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mcp/protocol/server.hpp"
+#include "mcp/protocol/tasks.hpp"
 
 namespace mcp::detail {
 
@@ -36,6 +37,11 @@ struct CallState : CallHandle, std::enable_shared_from_this<CallState> {
   std::vector<std::pair<std::string, InputRequest>> missing_inputs;
   bool input_required = false;
 
+  // Set when the call runs as a task: answers to questions then arrive with
+  // tasks/update instead of a retried request.
+  std::shared_ptr<struct TaskRecord> task;
+  TaskSupport task_support = TaskSupport::kForbidden;
+
   ~CallState() override;
   void cancel() override;
 
@@ -46,6 +52,8 @@ struct CallState : CallHandle, std::enable_shared_from_this<CallState> {
   void finish_input_required();
   void destroy_driver();
   bool alive() const { return !cancelled && !finished; }
+  TaskStore& server_tasks();
+  Json decorate(Json result);  // 2026-07-28 envelope fields for `info`
 };
 
 }  // namespace mcp::detail

@@ -4,10 +4,13 @@
 
 #include "mcp/protocol/call_state.hpp"
 #include "mcp/protocol/error.hpp"
+#include "mcp/protocol/tasks.hpp"
 
 namespace mcp {
 
 using detail::CallState;
+using detail::declares_tasks;
+using detail::TaskChannel;
 
 protocol::Version Context::version() const {
   return state_->info.version;
@@ -69,27 +72,69 @@ struct SleepAwaiter {
   void await_resume() const noexcept {}
 };
 
-// Legacy: one server->client request, resumed when the client answers.
-struct ReplyAwaiter {
+// Questions sent over the request's channel (legacy server->client requests,
+// or a task's pending inputs), all at once; resumed when every one is answered.
+struct RepliesAwaiter {
   std::shared_ptr<CallState> state;
-  InputRequest request;
-  util::Expected<Json, json_rpc::Error> reply = Json();
+  std::vector<InputRequest> requests;
+  std::vector<Json> answers;
+  std::optional<json_rpc::Error> error;
+  std::size_t remaining = 0;
+  bool sending = false;
 
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) {
+  bool await_ready() const noexcept { return requests.empty(); }
+  bool await_suspend(std::coroutine_handle<> h) {
+    remaining = requests.size();
+    answers.resize(requests.size());
+    sending = true;
     std::weak_ptr<CallState> weak = state;
-    state->channel->request(request.method, request.params,
-                            [this, weak, h](util::Expected<Json, json_rpc::Error> r) {
-                              auto s = weak.lock();
-                              if (!s || !s->alive()) return;
-                              reply = std::move(r);
-                              h.resume();
-                            });
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      state->channel->request(
+          requests[i].method, requests[i].params,
+          [this, weak, h, i](util::Expected<Json, json_rpc::Error> r) {
+            auto s = weak.lock();
+            if (!s || !s->alive()) return;
+            if (!r) {
+              if (!error) error = r.error();
+            } else {
+              answers[i] = std::move(*r);
+            }
+            if (--remaining == 0 && !sending) h.resume();
+          },
+          requests[i].key);
+    }
+    sending = false;
+    return remaining > 0;  // every answer already there: carry on
   }
-  Json await_resume() {
-    if (!reply) throw McpError(reply.error());
-    return std::move(reply.value());
+  std::vector<Json> await_resume() {
+    if (error) throw McpError(*error);
+    return std::move(answers);
   }
+};
+
+struct BecomeTaskAwaiter {
+  std::shared_ptr<CallState> state;
+
+  bool await_ready() const {
+    const auto& st = *state;
+    return st.task || st.task_support == TaskSupport::kForbidden || !protocol::is_modern(st.info.version) ||
+           !declares_tasks(st.info.client_capabilities);
+  }
+  bool await_suspend(std::coroutine_handle<>) {
+    auto& st = *state;
+    auto record = st.server_tasks().create();
+    if (!record) return false;  // store full: run inline instead
+    record->call = state;
+    st.task = record;
+    auto answer = std::move(st.done);
+    st.channel = std::make_shared<TaskChannel>(record);
+    st.done = [record](CallOutcome outcome) {
+      record->finish(std::move(outcome));
+    };
+    answer(st.decorate(record->create_result()));
+    return false;  // keep running, now in the background
+  }
+  void await_resume() const noexcept {}
 };
 
 // Modern: a question without an answer yet ends this run of the handler.
@@ -131,18 +176,14 @@ Task<std::vector<Json>> Context::ask(std::vector<InputRequest> requests) {
           fmt::format("the client does not support {} (capability '{}' not declared)", r.method, cap));
     }
   }
+  if (!is_modern() || state_->task) {
+    // Named awaiters: GCC 12 mishandles temporaries that live across co_await.
+    RepliesAwaiter awaiter{state_, std::move(requests)};
+    std::vector<Json> replies = co_await awaiter;
+    co_return replies;
+  }
   std::vector<Json> answers;
   answers.reserve(requests.size());
-  if (!is_modern()) {
-    // Sequential keeps the stream order obvious; clients answer each in turn.
-    // Named awaiters: GCC 12 mishandles temporaries that live across co_await.
-    for (auto& r : requests) {
-      ReplyAwaiter awaiter{state_, std::move(r)};
-      Json answer = co_await awaiter;
-      answers.push_back(std::move(answer));
-    }
-    co_return answers;
-  }
   // Modern: questions are identified by their position in the handler's run,
   // which is deterministic because the handler runs again from the start.
   auto& st = *state_;
@@ -188,6 +229,15 @@ Task<Json> Context::list_roots(std::string key) {
   Task<std::vector<Json>> task = ask(std::move(one));
   auto answers = co_await task;
   co_return std::move(answers.front());
+}
+
+Task<void> Context::become_task() {
+  BecomeTaskAwaiter awaiter{state_};
+  co_await awaiter;
+}
+
+bool Context::in_task() const {
+  return state_->task != nullptr;
 }
 
 void Context::close_sse_stream(std::chrono::milliseconds retry) {

@@ -29,7 +29,9 @@ class RequestChannel {
   virtual void notify(std::string_view method, const Json& params) = 0;
   // Legacy sessions only: a server->client request related to this request.
   // `on_reply` runs once on the executor with the client's result or error.
-  virtual void request(std::string_view method, const Json& params, ReplyCallback on_reply) = 0;
+  // `key` names the question where the channel needs one (tasks).
+  virtual void request(std::string_view method, const Json& params, ReplyCallback on_reply,
+                       std::string_view key = {}) = 0;
   // SEP-1699 polling: end the HTTP response now, keeping the stream resumable.
   virtual void close_stream(std::chrono::milliseconds retry) = 0;
 };
@@ -100,6 +102,14 @@ class Context {
   Task<Json> create_message(Json params, std::string key = {});
   Task<Json> list_roots(std::string key = {});
   Task<std::vector<Json>> ask(std::vector<InputRequest> requests);
+
+  // Tasks extension: if this tool supports tasks and the client declared the
+  // extension, answer the request now with a task handle and continue in the
+  // background (the result is fetched with tasks/get). Otherwise nothing
+  // happens. Called automatically before the handler unless the tool is
+  // registered with task_on_demand.
+  Task<void> become_task();
+  bool in_task() const;
 
   // SEP-1699: close the SSE connection now; the result is delivered to a
   // client that resumes with Last-Event-ID. No effect for modern requests.

@@ -8,6 +8,7 @@
 #include "mcp/protocol/call_state.hpp"
 #include "mcp/protocol/request_state.hpp"
 #include "mcp/protocol/schema_validator.hpp"
+#include "mcp/protocol/tasks.hpp"
 #include "mcp/protocol/uri_template.hpp"
 #include "mcp/util/base64.hpp"
 #include "mcp/util/crypto.hpp"
@@ -37,7 +38,9 @@ struct Server::Impl {
   };
 
   explicit Impl(const ServerOptions& o)
-      : options(o), state_codec(o.state_secret.empty() ? util::random_bytes(32) : o.state_secret) {}
+      : options(o),
+        state_codec(o.state_secret.empty() ? util::random_bytes(32) : o.state_secret),
+        tasks(o.max_tasks, o.task_ttl, o.task_poll_interval) {}
 
   const ServerOptions& options;
   // Registration order is the listing order, so vectors plus name indexes.
@@ -52,6 +55,14 @@ struct Server::Impl {
   std::map<ListenerId, Listener> listeners;
   ListenerId next_listener = 1;
   protocol::RequestStateCodec state_codec;
+  detail::TaskStore tasks;
+
+  bool any_task_tools() const {
+    for (const auto& t : tools) {
+      if (t.spec.task_support != TaskSupport::kForbidden) return true;
+    }
+    return false;
+  }
 
   Json tool_json(const ToolSpec& t) const;
   util::Expected<Json, Error> list_page(std::string_view key, const Json& params, std::size_t count,
@@ -140,6 +151,13 @@ CallState::~CallState() {
   }
 }
 
+TaskStore& CallState::server_tasks() {
+  return server->tasks;
+}
+Json CallState::decorate(Json result) {
+  return server->decorate(std::move(result), info, false);
+}
+
 void CallState::destroy_driver() {
   if (driver) {
     auto h = std::exchange(driver, {});
@@ -164,7 +182,8 @@ void CallState::finish(CallOutcome outcome) {
   if (finished || cancelled) return;
   finished = true;
   auto self = std::move(keep_alive);
-  if (outcome && protocol::is_modern(info.version) && outcome->is_object()) {
+  // A task's outcome is stored raw and inlined into tasks/get.
+  if (outcome && protocol::is_modern(info.version) && outcome->is_object() && !task) {
     outcome = server->decorate(std::move(*outcome), info, request.method == "resources/read");
   }
   auto cb = std::move(done);
@@ -267,6 +286,9 @@ Json Server::capabilities(Version version) const {
   caps["prompts"] = {{"listChanged", true}};
   caps["logging"] = Json::object();
   caps["completions"] = Json::object();
+  if (protocol::is_modern(version) && impl_->any_task_tools()) {
+    caps["extensions"] = {{std::string(detail::kTasksExtension), Json::object()}};
+  }
   return caps;
 }
 
@@ -464,6 +486,14 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
     if (!options_.instructions.empty()) r["instructions"] = options_.instructions;
     return reply(std::move(r), true);
   }
+  if (method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel") {
+    if (!modern || !impl_->any_task_tools()) return reply(util::unexpected(Error::method_not_found(method)));
+    // The capability gate comes before the task lookup.
+    if (!detail::declares_tasks(info.client_capabilities)) {
+      return reply(util::unexpected(detail::missing_tasks_capability()));
+    }
+    return reply(impl_->tasks.handle(method, params, executor));
+  }
   if (method == "subscriptions/listen") {
     if (!modern) return reply(util::unexpected(Error::method_not_found(method)));
     return listen(request, std::move(channel), std::move(done));
@@ -595,7 +625,11 @@ bool Server::handles_method(std::string_view method, Version version) const {
   for (auto m : kBoth) {
     if (m == method) return true;
   }
-  if (protocol::is_modern(version)) return method == "server/discover" || method == "subscriptions/listen";
+  if (protocol::is_modern(version)) {
+    if (method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel")
+      return impl_->any_task_tools();
+    return method == "server/discover" || method == "subscriptions/listen";
+  }
   return method == "initialize" || method == "ping" || method == "logging/setLevel" ||
          method == "resources/subscribe" || method == "resources/unsubscribe";
 }
@@ -639,7 +673,16 @@ Task<CallOutcome> Server::Impl::call_tool(std::shared_ptr<detail::CallState> st)
     for (const auto& p : problems) msg += "\n" + p;
     co_return tool_result_json(ToolResult::error(std::move(msg)), st->info.version);
   }
+  if (entry.spec.task_support == TaskSupport::kRequired &&
+      !(protocol::is_modern(st->info.version) && detail::declares_tasks(st->info.client_capabilities))) {
+    co_return util::unexpected(detail::missing_tasks_capability());
+  }
+  st->task_support = entry.spec.task_support;
   Context ctx(st);
+  if (!entry.spec.task_on_demand) {
+    Task<void> becoming = ctx.become_task();
+    co_await becoming;
+  }
   ToolResult result;
   try {
     // Named tasks: GCC 12 mishandles temporaries that live across co_await.

@@ -67,6 +67,11 @@ struct ServerOptions {
   std::chrono::seconds request_state_ttl{600};
   // 2026-07-28 caching hints on list/read results.
   std::int64_t list_ttl_ms = 0;
+  // Tasks extension: how long a finished task stays readable, how often
+  // clients should poll, and how many tasks one instance keeps.
+  std::chrono::milliseconds task_ttl{10 * 60 * 1000};
+  std::chrono::milliseconds task_poll_interval{200};
+  std::size_t max_tasks = 1000;
 };
 
 class Server {

@@ -32,6 +32,12 @@ struct ToolAnnotations {
   bool empty() const;
 };
 
+// Whether a tool may run as a task (the io.modelcontextprotocol/tasks
+// extension of 2026-07-28): a client that declares the extension gets a task
+// handle at once and polls it; others get the result inline (optional) or a
+// -32021 error (required).
+enum class TaskSupport { kForbidden, kOptional, kRequired };
+
 struct ToolSpec {
   std::string name;
   std::string title;
@@ -40,6 +46,10 @@ struct ToolSpec {
   Json output_schema;                            // null when absent; verbatim otherwise
   ToolAnnotations annotations;
   Json meta;  // `_meta`, null when absent
+  TaskSupport task_support = TaskSupport::kForbidden;
+  // The handler decides when it becomes a task (ctx.become_task()), e.g.
+  // after gathering input synchronously; otherwise it does before it starts.
+  bool task_on_demand = false;
 };
 
 struct ResourceSpec {

@@ -277,7 +277,7 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
     stream_->send(json_rpc::encode_notification(method, params));
   }
 
-  void request(std::string_view method, const Json& params, ReplyCallback on_reply) override {
+  void request(std::string_view method, const Json& params, ReplyCallback on_reply, std::string_view) override {
     if (!session_ || protocol::is_modern(version_) || (responded_ && !stream_)) {
       t_->executor.post([cb = std::move(on_reply)] {
         cb(util::unexpected(
