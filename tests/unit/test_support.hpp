@@ -18,6 +18,9 @@ namespace mcp::testing {
 
 class ManualExecutor final : public Executor {
  public:
+  // Like an event loop that is stopped: posted work still runs, so that
+  // cancelled calls release what they hold.
+  ~ManualExecutor() override { run(); }
   void post(std::function<void()> fn) override { queue_.push_back(std::move(fn)); }
   TimerId post_after(std::chrono::milliseconds delay, std::function<void()> fn) override {
     const TimerId id = next_++;

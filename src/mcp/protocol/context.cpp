@@ -59,12 +59,12 @@ void Context::log(LoggingLevel level, Json data, std::string logger) {
 namespace {
 
 struct SleepAwaiter {
-  std::shared_ptr<CallState> state;
+  CallState* state;
   std::chrono::milliseconds delay;
 
   bool await_ready() const noexcept { return delay.count() <= 0; }
   void await_suspend(std::coroutine_handle<> h) {
-    std::weak_ptr<CallState> weak = state;
+    std::weak_ptr<CallState> weak = state->weak_from_this();
     state->timers.push_back(state->executor->post_after(delay, [weak, h] {
       if (auto s = weak.lock(); s && s->alive()) h.resume();
     }));
@@ -75,7 +75,7 @@ struct SleepAwaiter {
 // Questions sent over the request's channel (legacy server->client requests,
 // or a task's pending inputs), all at once; resumed when every one is answered.
 struct RepliesAwaiter {
-  std::shared_ptr<CallState> state;
+  CallState* state;
   std::vector<InputRequest> requests;
   std::vector<Json> answers;
   std::optional<json_rpc::Error> error;
@@ -87,7 +87,7 @@ struct RepliesAwaiter {
     remaining = requests.size();
     answers.resize(requests.size());
     sending = true;
-    std::weak_ptr<CallState> weak = state;
+    std::weak_ptr<CallState> weak = state->weak_from_this();
     for (std::size_t i = 0; i < requests.size(); ++i) {
       state->channel->request(
           requests[i].method, requests[i].params,
@@ -113,7 +113,7 @@ struct RepliesAwaiter {
 };
 
 struct BecomeTaskAwaiter {
-  std::shared_ptr<CallState> state;
+  CallState* state;
 
   bool await_ready() const {
     const auto& st = *state;
@@ -124,7 +124,7 @@ struct BecomeTaskAwaiter {
     auto& st = *state;
     auto record = st.server_tasks().create();
     if (!record) return false;  // store full: run inline instead
-    record->call = state;
+    record->call = state->weak_from_this();
     st.task = record;
     auto answer = std::move(st.done);
     st.channel = std::make_shared<TaskChannel>(record);
@@ -139,11 +139,11 @@ struct BecomeTaskAwaiter {
 
 // Modern: a question without an answer yet ends this run of the handler.
 struct InputRequiredAwaiter {
-  std::shared_ptr<CallState> state;
+  CallState* state;
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<>) {
     state->input_required = true;
-    std::weak_ptr<CallState> weak = state;
+    std::weak_ptr<CallState> weak = state->weak_from_this();
     state->executor->post([weak] {
       if (auto s = weak.lock(); s && s->alive()) s->finish_input_required();
     });

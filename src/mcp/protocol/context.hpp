@@ -73,7 +73,8 @@ struct CallState;
 
 class Context {
  public:
-  explicit Context(std::shared_ptr<detail::CallState> state) : state_(std::move(state)) {}
+  // The call state owns the handler's coroutine frames, so they only borrow it.
+  explicit Context(detail::CallState* state) : state_(state) {}
 
   protocol::Version version() const;
   bool is_modern() const { return protocol::is_modern(version()); }
@@ -118,7 +119,7 @@ class Context {
   detail::CallState& state() const { return *state_; }
 
  private:
-  std::shared_ptr<detail::CallState> state_;
+  detail::CallState* state_;
 };
 
 }  // namespace mcp

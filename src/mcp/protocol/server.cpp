@@ -70,9 +70,9 @@ struct Server::Impl {
   Json decorate(Json result, const RequestInfo& info, bool cacheable) const;
   Json input_required_result(detail::CallState& st);
 
-  Task<CallOutcome> call_tool(std::shared_ptr<detail::CallState> st);
-  Task<CallOutcome> read_resource(std::shared_ptr<detail::CallState> st);
-  Task<CallOutcome> get_prompt(std::shared_ptr<detail::CallState> st);
+  Task<CallOutcome> call_tool(detail::CallState* st);
+  Task<CallOutcome> read_resource(detail::CallState* st);
+  Task<CallOutcome> get_prompt(detail::CallState* st);
 };
 
 namespace {
@@ -173,7 +173,10 @@ void CallState::cancel() {
   // Destroy the handler's frames later: cancel() may be reached from inside
   // the handler itself (a write that finds the peer gone).
   executor->post([self = std::move(keep_alive)] {
-    if (self) self->destroy_driver();
+    if (!self) return;
+    self->destroy_driver();
+    self->channel.reset();
+    self->done = nullptr;  // it may hold the caller's handle on this call
   });
 }
 
@@ -187,6 +190,7 @@ void CallState::finish(CallOutcome outcome) {
     outcome = server->decorate(std::move(*outcome), info, request.method == "resources/read");
   }
   auto cb = std::move(done);
+  auto ch = std::move(channel);  // the channel may own this call: break the cycle
   cb(std::move(outcome));
 }
 
@@ -197,6 +201,7 @@ void CallState::finish_input_required() {
   destroy_driver();
   Json result = server->decorate(server->input_required_result(*this), info, false);
   auto cb = std::move(done);
+  auto ch = std::move(channel);
   cb(std::move(result));
 }
 
@@ -500,7 +505,7 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
   }
 
   // Handler-backed methods run as coroutines.
-  Task<CallOutcome> (Impl::*run)(std::shared_ptr<detail::CallState>) = nullptr;
+  Task<CallOutcome> (Impl::*run)(detail::CallState*) = nullptr;
   if (method == "tools/call")
     run = &Impl::call_tool;
   else if (method == "resources/read")
@@ -550,7 +555,7 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
     }
   }
   st->keep_alive = st;
-  auto driver = drive(st.get(), (impl_.get()->*run)(st));
+  auto driver = drive(st.get(), (impl_.get()->*run)(st.get()));
   st->driver = driver.handle;
   driver.handle.resume();
   return st;
@@ -646,7 +651,7 @@ void Server::handle_notification(const json_rpc::Notification&, const RequestInf
 
 // ---------------------------------------------------------------- handlers
 
-Task<CallOutcome> Server::Impl::call_tool(std::shared_ptr<detail::CallState> st) {
+Task<CallOutcome> Server::Impl::call_tool(detail::CallState* st) {
   const Json& params = params_object(st->request);
   const auto name_it = params.find("name");
   if (name_it == params.end() || !name_it->is_string()) {
@@ -696,7 +701,7 @@ Task<CallOutcome> Server::Impl::call_tool(std::shared_ptr<detail::CallState> st)
   co_return tool_result_json(result, st->info.version);
 }
 
-Task<CallOutcome> Server::Impl::read_resource(std::shared_ptr<detail::CallState> st) {
+Task<CallOutcome> Server::Impl::read_resource(detail::CallState* st) {
   const Json& params = params_object(st->request);
   const auto uri_it = params.find("uri");
   if (uri_it == params.end() || !uri_it->is_string()) {
@@ -726,7 +731,7 @@ Task<CallOutcome> Server::Impl::read_resource(std::shared_ptr<detail::CallState>
   co_return Json{{"contents", contents.contents}};
 }
 
-Task<CallOutcome> Server::Impl::get_prompt(std::shared_ptr<detail::CallState> st) {
+Task<CallOutcome> Server::Impl::get_prompt(detail::CallState* st) {
   const Json& params = params_object(st->request);
   const auto name_it = params.find("name");
   if (name_it == params.end() || !name_it->is_string()) {

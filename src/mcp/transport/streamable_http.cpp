@@ -185,6 +185,7 @@ struct StreamableHttpTransport::Impl : std::enable_shared_from_this<StreamableHt
   std::unordered_map<std::string, std::int64_t> terminated;  // id -> unix expiry
   std::vector<std::weak_ptr<OutStream>> live_streams;
   std::vector<std::weak_ptr<Exchange>> listen_exchanges;  // ended at shutdown
+  std::vector<std::weak_ptr<Exchange>> live_exchanges;    // cancelled at destruction
   std::size_t open_streams = 0;
   std::size_t exchanges = 0;
   bool shutting_down = false;
@@ -244,6 +245,8 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
     ++t_->exchanges;
     if (session_) ++session_->exchanges;
   }
+  // Registers with the transport so that teardown can cancel what is left.
+  void track() { t_->live_exchanges.push_back(weak_from_this()); }
   ~Exchange() override {
     --t_->exchanges;
     if (session_) --session_->exchanges;
@@ -312,7 +315,7 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
     for (auto& s : slots_) {
       if (s->key != key || s->done) continue;
       s->done = true;
-      if (s->handle) s->handle->cancel();
+      if (auto h = std::move(s->handle)) h->cancel();
       if (session_) session_->in_flight.erase(key);
       settle_one();
     }
@@ -322,7 +325,7 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
     for (auto& s : slots_) {
       if (s->done) continue;
       s->done = true;
-      if (s->handle) s->handle->cancel();
+      if (auto h = std::move(s->handle)) h->cancel();
       if (session_) session_->in_flight.erase(s->key);
     }
     remaining_ = 0;
@@ -370,6 +373,7 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
 
   void on_done(Slot& slot, CallOutcome outcome) {
     if (session_) session_->in_flight.erase(slot.key);
+    slot.handle.reset();  // the call holds this exchange as its channel
     if (!outcome && protocol::is_modern(version_)) status_ = modern_error_status(outcome.error().code);
     deliver(outcome ? json_rpc::encode_result(slot.id, *outcome)
                     : json_rpc::encode_error(slot.id, outcome.error()));
@@ -637,6 +641,7 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req,
   auto exchange =
       std::make_shared<Exchange>(shared_from_this(), responder, session, session->state.version,
                                  body->is_batch, requests.size() + invalid.size(), std::move(req), start);
+  exchange->track();
   for (auto& r : requests) exchange->start_call(std::move(r), info);
   for (auto& [id, err] : invalid) exchange->reply_error(id, err);
 }
@@ -773,6 +778,7 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
   auto exchange = std::make_shared<Exchange>(shared_from_this(), responder, nullptr, *version, false, 1,
                                              std::move(req), start);
   if (method == "subscriptions/listen") listen_exchanges.push_back(exchange);
+  exchange->track();
   exchange->start_call(std::move(*request), std::move(info));
 }
 
@@ -965,6 +971,8 @@ void StreamableHttpTransport::Impl::tick() {
     still.push_back(weak);
   }
   live_streams.swap(still);
+  std::erase_if(live_exchanges, [](const auto& w) { return w.expired(); });
+  std::erase_if(listen_exchanges, [](const auto& w) { return w.expired(); });
   // Forget idle sessions (they come back from their ids) and old tombstones.
   const auto cutoff = Clock::now() - options.session_idle_timeout;
   std::vector<std::shared_ptr<Session>> idle;
@@ -984,6 +992,13 @@ StreamableHttpTransport::StreamableHttpTransport(Server& server, Executor& execu
 
 StreamableHttpTransport::~StreamableHttpTransport() {
   if (impl_->tick_timer != 0) impl_->executor.cancel(impl_->tick_timer);
+  // Calls still running own their exchanges (and through them this
+  // transport): cancel them so that everything is released.
+  auto exchanges = std::move(impl_->live_exchanges);
+  for (auto& weak : exchanges) {
+    if (auto e = weak.lock()) e->cancel_all();
+  }
+  for (auto& [id, s] : impl_->sessions) impl_->server.remove_listener(s->listener);
 }
 
 void StreamableHttpTransport::handle(http::Request request, std::shared_ptr<http::Responder> responder) {
