@@ -91,9 +91,17 @@ def main():
     finally:
         server.send_signal(signal.SIGTERM)
         try:
-            server.wait(timeout=10)
+            server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+            server.wait()
+    # A clean exit after SIGTERM is part of the contract (and under the
+    # sanitizers it means no memory error or leak was found).
+    server_output = server.stdout.read()
+    server_failed = server.returncode != 0
+    if server_failed:
+        print(f"FAIL mcp-everything-server exited with {server.returncode} after SIGTERM")
+        print(server_output[-4000:])
 
     scored = scored_set(package_dir, suite_args)
     bad_scored, not_scored = [], []
@@ -118,7 +126,8 @@ def main():
     if not_scored:
         passing = [n for n, ok in not_scored if ok]
         print(f"not scored: {len(passing)}/{len(not_scored)} clean: {', '.join(passing) or '-'}")
-    failed = len(bad_scored) + len(missing) + (1 if run.returncode != 0 and not bad_scored else 0)
+    failed = (len(bad_scored) + len(missing) + (1 if run.returncode != 0 and not bad_scored else 0) +
+              (1 if server_failed else 0))
     total_scored = len([n for n in results if scored is None or n in scored]) + len(missing)
     if run.returncode != 0 and not bad_scored:
         print(f"FAIL the suite exited with {run.returncode}")
