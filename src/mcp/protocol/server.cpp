@@ -44,7 +44,8 @@ struct Server::Impl {
 
   const ServerOptions& options;
   // Registration order is the listing order, so vectors plus name indexes.
-  std::vector<ToolEntry> tools;
+  // Shared so that a running call keeps its entry even if it is replaced.
+  std::vector<std::shared_ptr<const ToolEntry>> tools;
   std::unordered_map<std::string, std::size_t> tool_index;
   std::vector<ResourceEntry> resources;
   std::unordered_map<std::string, std::size_t> resource_index;
@@ -59,7 +60,7 @@ struct Server::Impl {
 
   bool any_task_tools() const {
     for (const auto& t : tools) {
-      if (t.spec.task_support != TaskSupport::kForbidden) return true;
+      if (t->spec.task_support != TaskSupport::kForbidden) return true;
     }
     return false;
   }
@@ -216,11 +217,13 @@ Server::~Server() = default;
 void Server::add_tool(ToolSpec spec, ToolHandler handler) {
   const auto it = impl_->tool_index.find(spec.name);
   if (it != impl_->tool_index.end()) {
-    impl_->tools[it->second] = {std::move(spec), std::move(handler)};
+    impl_->tools[it->second] =
+        std::make_shared<const Impl::ToolEntry>(Impl::ToolEntry{std::move(spec), std::move(handler)});
     return;
   }
   impl_->tool_index.emplace(spec.name, impl_->tools.size());
-  impl_->tools.push_back({std::move(spec), std::move(handler)});
+  impl_->tools.push_back(
+      std::make_shared<const Impl::ToolEntry>(Impl::ToolEntry{std::move(spec), std::move(handler)}));
 }
 
 bool Server::remove_tool(const std::string& name) {
@@ -229,7 +232,7 @@ bool Server::remove_tool(const std::string& name) {
   impl_->tools.erase(impl_->tools.begin() + static_cast<std::ptrdiff_t>(it->second));
   impl_->tool_index.clear();
   for (std::size_t i = 0; i < impl_->tools.size(); ++i)
-    impl_->tool_index.emplace(impl_->tools[i].spec.name, i);
+    impl_->tool_index.emplace(impl_->tools[i]->spec.name, i);
   return true;
 }
 
@@ -385,7 +388,7 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
   }
   if (method == "tools/list") {
     return reply(impl_->list_page("tools", params, impl_->tools.size(),
-                                  [&](std::size_t i) { return impl_->tool_json(impl_->tools[i].spec); }),
+                                  [&](std::size_t i) { return impl_->tool_json(impl_->tools[i]->spec); }),
                  true);
   }
   if (method == "resources/list") {
@@ -641,7 +644,7 @@ bool Server::handles_method(std::string_view method, Version version) const {
 
 const Json* Server::tool_input_schema(const std::string& name) const {
   const auto it = impl_->tool_index.find(name);
-  return it == impl_->tool_index.end() ? nullptr : &impl_->tools[it->second].spec.input_schema;
+  return it == impl_->tool_index.end() ? nullptr : &impl_->tools[it->second]->spec.input_schema;
 }
 
 void Server::handle_notification(const json_rpc::Notification&, const RequestInfo&) {
@@ -662,9 +665,10 @@ Task<CallOutcome> Server::Impl::call_tool(detail::CallState* st) {
     co_return util::unexpected(
         Error{code::kInvalidParams, fmt::format("Unknown tool: {}", name_it->get<std::string>()), nullptr});
   }
-  // Copy the handler: a registration change during a suspension must not
-  // pull it out from under the running coroutine.
-  const ToolEntry entry = tools[it->second];
+  // Hold the entry: a registration change during a suspension must not pull
+  // it out from under the running coroutine.
+  const std::shared_ptr<const ToolEntry> holder = tools[it->second];
+  const ToolEntry& entry = *holder;
   Json arguments = params.value("arguments", Json::object());
   if (arguments.is_null()) arguments = Json::object();
   if (!arguments.is_object()) {
