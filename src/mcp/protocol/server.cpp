@@ -40,7 +40,8 @@ struct Server::Impl {
   explicit Impl(const ServerOptions& o)
       : options(o),
         state_codec(o.state_secret.empty() ? util::random_bytes(32) : o.state_secret),
-        tasks(o.max_tasks, o.task_ttl, o.task_poll_interval) {}
+        tasks(o.max_tasks, o.task_ttl, o.task_poll_interval),
+        server_info(o.info.to_json()) {}
 
   const ServerOptions& options;
   // Registration order is the listing order, so vectors plus name indexes.
@@ -57,6 +58,7 @@ struct Server::Impl {
   ListenerId next_listener = 1;
   protocol::RequestStateCodec state_codec;
   detail::TaskStore tasks;
+  const Json server_info;  // built once: every 2026-07-28 result carries it
 
   bool any_task_tools() const {
     for (const auto& t : tools) {
@@ -344,7 +346,7 @@ util::Expected<Json, Error> Server::Impl::list_page(std::string_view key, const 
 Json Server::Impl::decorate(Json result, const RequestInfo& info, bool cacheable) const {
   if (!protocol::is_modern(info.version)) return result;
   if (!result.contains("resultType")) result["resultType"] = "complete";
-  result["_meta"][std::string(protocol::meta::kServerInfo)] = options.info.to_json();
+  result["_meta"][std::string(protocol::meta::kServerInfo)] = server_info;
   if (cacheable) {
     // SEP-2549 caching hints; results may depend on the caller, so private.
     result["ttlMs"] = options.list_ttl_ms;

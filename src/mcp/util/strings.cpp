@@ -10,6 +10,7 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
