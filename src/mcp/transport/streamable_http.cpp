@@ -184,8 +184,9 @@ struct StreamableHttpTransport::Impl : std::enable_shared_from_this<StreamableHt
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions;
   std::unordered_map<std::string, std::int64_t> terminated;  // id -> unix expiry
   std::vector<std::weak_ptr<OutStream>> live_streams;
-  std::vector<std::weak_ptr<Exchange>> listen_exchanges;  // ended at shutdown
-  std::vector<std::weak_ptr<Exchange>> live_exchanges;    // cancelled at destruction
+  // Every exchange still answering (it unlinks itself when destroyed), so
+  // that shutdown can end listen streams and destruction can cancel the rest.
+  std::unordered_set<Exchange*> live_exchanges;
   std::size_t open_streams = 0;
   std::size_t exchanges = 0;
   bool shutting_down = false;
@@ -208,6 +209,9 @@ struct StreamableHttpTransport::Impl : std::enable_shared_from_this<StreamableHt
   void drop_session(const std::shared_ptr<Session>& s, bool terminate);
   std::shared_ptr<http::Stream> open_stream(http::Responder& responder, const std::shared_ptr<OutStream>& os);
   void tick();
+  // Weak references to live exchanges (only the listening ones if asked):
+  // cancelling one may destroy others, so never iterate the set itself.
+  std::vector<std::weak_ptr<Exchange>> exchanges_snapshot(bool listening_only) const;
 
   void finish(const http::Request& req, std::shared_ptr<http::Responder>& responder, http::Response resp,
               Clock::time_point start, std::string_view rpc = {}) {
@@ -246,8 +250,13 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
     if (session_) ++session_->exchanges;
   }
   // Registers with the transport so that teardown can cancel what is left.
-  void track() { t_->live_exchanges.push_back(weak_from_this()); }
+  void track(bool listening = false) {
+    listening_ = listening;
+    t_->live_exchanges.insert(this);
+  }
+  bool listening() const { return listening_; }
   ~Exchange() override {
+    t_->live_exchanges.erase(this);
     --t_->exchanges;
     if (session_) --session_->exchanges;
   }
@@ -434,8 +443,17 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
   std::shared_ptr<OutStream> stream_;
   bool responded_ = false;
   bool completed_ = false;
+  bool listening_ = false;
   int status_ = 200;
 };
+
+std::vector<std::weak_ptr<Exchange>> StreamableHttpTransport::Impl::exchanges_snapshot(bool listening_only) const {
+  std::vector<std::weak_ptr<Exchange>> out;
+  for (Exchange* e : live_exchanges) {
+    if (!listening_only || e->listening()) out.push_back(e->weak_from_this());
+  }
+  return out;
+}
 
 // ------------------------------------------------------------------ routing
 
@@ -777,8 +795,7 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
   }
   auto exchange = std::make_shared<Exchange>(shared_from_this(), responder, nullptr, *version, false, 1,
                                              std::move(req), start);
-  if (method == "subscriptions/listen") listen_exchanges.push_back(exchange);
-  exchange->track();
+  exchange->track(method == "subscriptions/listen");
   exchange->start_call(std::move(*request), std::move(info));
 }
 
@@ -971,8 +988,6 @@ void StreamableHttpTransport::Impl::tick() {
     still.push_back(weak);
   }
   live_streams.swap(still);
-  std::erase_if(live_exchanges, [](const auto& w) { return w.expired(); });
-  std::erase_if(listen_exchanges, [](const auto& w) { return w.expired(); });
   // Forget idle sessions (they come back from their ids) and old tombstones.
   const auto cutoff = Clock::now() - options.session_idle_timeout;
   std::vector<std::shared_ptr<Session>> idle;
@@ -994,8 +1009,7 @@ StreamableHttpTransport::~StreamableHttpTransport() {
   if (impl_->tick_timer != 0) impl_->executor.cancel(impl_->tick_timer);
   // Calls still running own their exchanges (and through them this
   // transport): cancel them so that everything is released.
-  auto exchanges = std::move(impl_->live_exchanges);
-  for (auto& weak : exchanges) {
+  for (auto& weak : impl_->exchanges_snapshot(false)) {
     if (auto e = weak.lock()) e->cancel_all();
   }
   for (auto& [id, s] : impl_->sessions) impl_->server.remove_listener(s->listener);
@@ -1031,10 +1045,9 @@ void StreamableHttpTransport::begin_shutdown() {
   for (auto& [id, s] : impl_->sessions) {
     if (s->standalone) s->standalone->finish();
   }
-  for (auto& weak : impl_->listen_exchanges) {
+  for (auto& weak : impl_->exchanges_snapshot(true)) {
     if (auto e = weak.lock()) e->cancel_all();
   }
-  impl_->listen_exchanges.clear();
 }
 
 bool StreamableHttpTransport::idle() const {
