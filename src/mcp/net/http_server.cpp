@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <deque>
 #include <list>
+#include <optional>
 #include <stdexcept>
 #include <utility>  // before Asio (GCC 12)
 
@@ -34,9 +35,7 @@ constexpr auto kWriteTimeout = std::chrono::seconds(30);
 
 // What the connection coroutine and the transport share for one exchange.
 struct ExchangeState {
-  explicit ExchangeState(const asio::any_io_executor& ex) : wake(ex) {
-    wake.expires_at(asio::steady_timer::time_point::max());
-  }
+  explicit ExchangeState(asio::any_io_executor ex) : executor(std::move(ex)) {}
 
   bool has_response = false;
   http::Response response;
@@ -48,9 +47,18 @@ struct ExchangeState {
   bool stream_end = false;
   bool peer_closed = false;
   std::vector<std::function<void()>> close_callbacks;
-  asio::steady_timer wake;
+  asio::any_io_executor executor;
+  // Created only when the connection has to wait: most answers are ready
+  // as soon as the handler returns.
+  std::optional<asio::steady_timer> wake;
 
-  void notify() { wake.cancel(); }
+  asio::steady_timer& timer() {
+    if (!wake) wake.emplace(executor);
+    return *wake;
+  }
+  void notify() {
+    if (wake) wake->cancel();
+  }
   void fire_close() {
     auto callbacks = std::move(close_callbacks);
     close_callbacks.clear();
@@ -265,8 +273,8 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     // Wait for the handler's answer (it may already be there).
     const auto deadline = asio::steady_timer::clock_type::now() + options.response_timeout;
     while (!st->has_response && !st->streaming) {
-      st->wake.expires_at(deadline);
-      co_await st->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      st->timer().expires_at(deadline);
+      co_await st->timer().async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (!ec && asio::steady_timer::clock_type::now() >= deadline) {
         st->response = plain_error(504, "The request took too long");
         st->has_response = true;
@@ -324,8 +332,8 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
         ok = !ec;
         break;
       }
-      st->wake.expires_at(asio::steady_timer::time_point::max());
-      co_await st->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      st->timer().expires_at(asio::steady_timer::time_point::max());
+      co_await st->timer().async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     *watching = false;
     stream.socket().cancel(ec);

@@ -20,7 +20,6 @@ struct CallState : CallHandle, std::enable_shared_from_this<CallState> {
   Executor* executor = nullptr;
   std::function<void(CallOutcome)> done;
 
-  Json meta;            // params._meta or null
   Json progress_token;  // null when absent
 
   bool cancelled = false;

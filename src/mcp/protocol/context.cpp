@@ -22,7 +22,11 @@ const Json& Context::client_info() const {
   return state_->info.client_info;
 }
 const Json& Context::meta() const {
-  return state_->meta;
+  static const Json kNone;
+  const Json& params = state_->request.params;
+  if (!params.is_object()) return kNone;
+  const auto it = params.find("_meta");
+  return it == params.end() ? kNone : *it;
 }
 const std::string& Context::session_id() const {
   return state_->info.session_id;

@@ -39,7 +39,7 @@ struct Server::Impl {
 
   explicit Impl(const ServerOptions& o)
       : options(o),
-        state_codec(o.state_secret.empty() ? util::random_bytes(32) : o.state_secret),
+        state_codec(o.state_secret),
         tasks(o.max_tasks, o.task_ttl, o.task_poll_interval),
         server_info(o.info.to_json()) {}
 
@@ -526,10 +526,8 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
   st->channel = std::move(channel);
   st->executor = &executor;
   st->done = std::move(done);
-  st->meta = params.value("_meta", Json());
-  if (st->meta.is_object()) {
-    if (auto t = st->meta.find("progressToken");
-        t != st->meta.end() && (t->is_string() || t->is_number_integer())) {
+  if (auto m = params.find("_meta"); m != params.end() && m->is_object()) {
+    if (auto t = m->find("progressToken"); t != m->end() && (t->is_string() || t->is_number_integer())) {
       st->progress_token = *t;
     }
   }
@@ -671,8 +669,9 @@ Task<CallOutcome> Server::Impl::call_tool(detail::CallState* st) {
   // it out from under the running coroutine.
   const std::shared_ptr<const ToolEntry> holder = tools[it->second];
   const ToolEntry& entry = *holder;
-  Json arguments = params.value("arguments", Json::object());
-  if (arguments.is_null()) arguments = Json::object();
+  static const Json kNoArguments = Json::object();
+  const auto args_it = params.find("arguments");
+  const Json& arguments = (args_it == params.end() || args_it->is_null()) ? kNoArguments : *args_it;
   if (!arguments.is_object()) {
     co_return tool_result_json(ToolResult::error("Invalid arguments: arguments must be an object"),
                                st->info.version);

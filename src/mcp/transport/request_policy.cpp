@@ -7,7 +7,12 @@ namespace mcp::transport {
 bool accepts_media_type(std::string_view accept, std::string_view media_type) {
   const auto slash = media_type.find('/');
   const auto type = media_type.substr(0, slash);
-  for (auto entry : util::split_trimmed(accept, ',')) {
+  // Walk the list in place: this runs on every request.
+  while (!accept.empty()) {
+    const auto comma = accept.find(',');
+    const auto entry = util::trim(accept.substr(0, comma));
+    accept = comma == std::string_view::npos ? std::string_view{} : accept.substr(comma + 1);
+    if (entry.empty()) continue;
     const auto semi = entry.find(';');
     const auto range = util::trim(entry.substr(0, semi));
     bool refused = false;

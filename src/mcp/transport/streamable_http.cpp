@@ -173,7 +173,7 @@ struct StreamableHttpTransport::Impl : std::enable_shared_from_this<StreamableHt
         options(std::move(o)),
         log(l),
         hosts(options.bind_address, options.allowed_hosts, options.allowed_origins),
-        ids(options.session_secret.empty() ? util::random_bytes(32) : options.session_secret) {}
+        ids(options.session_secret) {}
 
   Server& server;
   Executor& executor;
@@ -289,7 +289,8 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
     stream_->send(json_rpc::encode_notification(method, params));
   }
 
-  void request(std::string_view method, const Json& params, ReplyCallback on_reply, std::string_view) override {
+  void request(std::string_view method, const Json& params, ReplyCallback on_reply,
+               std::string_view) override {
     if (!session_ || protocol::is_modern(version_) || (responded_ && !stream_)) {
       t_->executor.post([cb = std::move(on_reply)] {
         cb(util::unexpected(
@@ -447,7 +448,8 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
   int status_ = 200;
 };
 
-std::vector<std::weak_ptr<Exchange>> StreamableHttpTransport::Impl::exchanges_snapshot(bool listening_only) const {
+std::vector<std::weak_ptr<Exchange>> StreamableHttpTransport::Impl::exchanges_snapshot(
+    bool listening_only) const {
   std::vector<std::weak_ptr<Exchange>> out;
   for (Exchange* e : live_exchanges) {
     if (!listening_only || e->listening()) out.push_back(e->weak_from_this());

@@ -41,20 +41,30 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 }
 
 struct HmacSha256::Impl {
+  std::string key;  // empty: a random key, drawn on first use
   EVP_MAC* mac = nullptr;
   EVP_MAC_CTX* base = nullptr;  // keyed context, duplicated per signature
+
+  // OpenSSL is set up on first use, not at construction: loading providers
+  // touches megabytes of libcrypto, which idle servers never need.
+  void ensure() {
+    if (base != nullptr) return;
+    if (key.empty()) key = random_bytes(32);
+    mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (mac == nullptr) throw std::runtime_error("HMAC unavailable");
+    base = EVP_MAC_CTX_new(mac);
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+    if (base == nullptr ||
+        EVP_MAC_init(base, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) != 1) {
+      throw std::runtime_error("HMAC init failed");
+    }
+    OPENSSL_cleanse(key.data(), key.size());
+  }
 };
 
 HmacSha256::HmacSha256(std::string_view key) : impl_(std::make_unique<Impl>()) {
-  impl_->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  if (impl_->mac == nullptr) throw std::runtime_error("HMAC unavailable");
-  impl_->base = EVP_MAC_CTX_new(impl_->mac);
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
-  if (impl_->base == nullptr || EVP_MAC_init(impl_->base, reinterpret_cast<const unsigned char*>(key.data()),
-                                             key.size(), params) != 1) {
-    throw std::runtime_error("HMAC init failed");
-  }
+  impl_->key = std::string(key);
 }
 
 HmacSha256::~HmacSha256() {
@@ -63,6 +73,7 @@ HmacSha256::~HmacSha256() {
 }
 
 Sha256Digest HmacSha256::sign(std::string_view data) const {
+  impl_->ensure();
   Sha256Digest out{};
   EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(impl_->base);
   std::size_t len = 0;

@@ -19,8 +19,8 @@ Sha256Digest sha256(std::string_view data);
 std::string to_hex(std::string_view bytes);
 bool constant_time_equal(std::string_view a, std::string_view b);
 
-// A keyed HMAC-SHA256 signer. The EVP objects are fetched once at
-// construction so that signing stays off the allocator on the hot path.
+// A keyed HMAC-SHA256 signer. The EVP objects are fetched once, on first
+// use, and reused. An empty key means a random per-process key.
 class HmacSha256 {
  public:
   explicit HmacSha256(std::string_view key);
