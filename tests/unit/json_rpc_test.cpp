@@ -36,6 +36,8 @@ struct InvalidCase {
   bool id_known;
 };
 
+void PrintTo(const InvalidCase& c, std::ostream* os) { *os << c.name; }
+
 class JsonRpcInvalid : public ::testing::TestWithParam<InvalidCase> {};
 
 TEST_P(JsonRpcInvalid, IsInvalidRequest) {

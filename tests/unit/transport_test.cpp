@@ -280,6 +280,9 @@ struct BadCase {
   int rpc_code;  // 0: body not checked
 };
 
+// gtest prints parameters as bytes unless told otherwise.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
 class TransportBadInput : public TransportTest, public ::testing::WithParamInterface<BadCase> {};
 
 TEST_P(TransportBadInput, GetsExactStatusAndError) {
