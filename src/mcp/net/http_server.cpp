@@ -10,7 +10,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <deque>
 #include <list>
@@ -128,6 +127,28 @@ void copy_headers(const http::Headers& from, Fields& to) {
 
 }  // namespace
 
+// One connection's socket and its deadline. A single watchdog timer per
+// connection enforces the deadline, so reads and writes arm no timers of
+// their own (a timer per operation is measurable at tens of thousands of
+// requests per second).
+struct Conn {
+  explicit Conn(tcp::socket s) : socket(std::move(s)), watchdog(socket.get_executor()) {}
+  tcp::socket socket;
+  asio::steady_timer watchdog;
+  asio::steady_timer::time_point deadline = asio::steady_timer::time_point::max();
+  asio::steady_timer::time_point armed =
+      asio::steady_timer::time_point::max();  // what the watchdog waits for
+  bool done = false;
+
+  void expires_after(std::chrono::steady_clock::duration d) {
+    deadline = asio::steady_timer::clock_type::now() + d;
+    // Later deadlines are picked up when the watchdog wakes; an earlier one
+    // must wake it now.
+    if (deadline < armed) watchdog.cancel();
+  }
+  void expires_never() { deadline = asio::steady_timer::time_point::max(); }
+};
+
 struct HttpServer::Impl {
   Impl(HttpServerOptions o, const util::Logger& l)
       : options(std::move(o)), log(l), executor(ioc), acceptor(ioc), signals(ioc) {}
@@ -151,8 +172,8 @@ struct HttpServer::Impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(tcp::socket socket);
-  asio::awaitable<bool> write_simple(beast::tcp_stream& stream, http::Response resp, unsigned version,
-                                     bool keep_alive);
+  asio::awaitable<bool> write_simple(Conn& conn, http::Response resp, unsigned version, bool keep_alive);
+  asio::awaitable<void> watchdog(std::shared_ptr<Conn> conn);
   asio::awaitable<void> drain();
   void begin_stop();
 };
@@ -175,17 +196,47 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
   }
 }
 
-asio::awaitable<bool> HttpServer::Impl::write_simple(beast::tcp_stream& stream, http::Response resp,
-                                                     unsigned version, bool keep_alive) {
-  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
-  copy_headers(resp.headers, res);
-  res.body() = std::move(resp.body);
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
+asio::awaitable<bool> HttpServer::Impl::write_simple(Conn& conn, http::Response resp, unsigned version,
+                                                     bool keep_alive) {
+  // One buffer, one send: status line, headers and body.
+  std::string out;
+  out.reserve(128 + resp.body.size());
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(resp.status);
+  out += ' ';
+  out += http::reason_phrase(resp.status);
+  out += "\r\n";
+  for (const auto& h : resp.headers.items()) {
+    out += h.name;
+    out += ": ";
+    out += h.value;
+    out += "\r\n";
+  }
+  out += "Content-Length: ";
+  out += std::to_string(resp.body.size());
+  out += "\r\n";
+  if (version == 11 && !keep_alive) out += "Connection: close\r\n";
+  if (version == 10 && keep_alive) out += "Connection: keep-alive\r\n";
+  out += "\r\n";
+  out += resp.body;
   error_code ec;
-  stream.expires_after(kWriteTimeout);
-  co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+  conn.expires_after(kWriteTimeout);
+  co_await asio::async_write(conn.socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
   co_return !ec;
+}
+
+asio::awaitable<void> HttpServer::Impl::watchdog(std::shared_ptr<Conn> conn) {
+  error_code ec;
+  while (!conn->done) {
+    conn->armed = conn->deadline;
+    conn->watchdog.expires_at(conn->armed);
+    co_await conn->watchdog.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (conn->done) break;
+    if (asio::steady_timer::clock_type::now() >= conn->deadline) {
+      conn->socket.close(ec);  // the pending read or write fails and the connection ends
+      break;
+    }
+  }
 }
 
 namespace {
@@ -202,53 +253,60 @@ http::Response plain_error(int status, std::string_view message) {
 asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
   connections.push_back({nullptr, true});
   auto self_it = std::prev(connections.end());
-  beast::tcp_stream stream(std::move(socket));
-  self_it->socket = &stream.socket();
+  auto conn = std::make_shared<Conn>(std::move(socket));
+  auto& stream = conn->socket;
+  self_it->socket = &stream;
   struct Cleanup {
     Impl* impl;
     std::list<Connection>::iterator it;
-    ~Cleanup() { impl->connections.erase(it); }
-  } cleanup{this, self_it};
+    Conn* conn;
+    ~Cleanup() {
+      conn->done = true;
+      conn->watchdog.cancel();
+      impl->connections.erase(it);
+    }
+  } cleanup{this, self_it, conn.get()};
+  asio::co_spawn(ioc, watchdog(conn), asio::detached);
 
   beast::flat_buffer buffer;
   error_code ec;
   bool first = true;
   std::string remote;
-  if (auto ep = stream.socket().remote_endpoint(ec); !ec) remote = ep.address().to_string();
+  if (auto ep = stream.remote_endpoint(ec); !ec) remote = ep.address().to_string();
 
   while (!stopping) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
     self_it->idle = true;
-    stream.expires_after(first ? options.header_timeout : options.idle_timeout);
+    conn->expires_after(first ? options.header_timeout : options.idle_timeout);
     co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     self_it->idle = false;
     if (ec) {
       // Beast checks Content-Length against the body limit with the header.
       if (ec == bhttp::error::body_limit) {
-        co_await write_simple(stream, plain_error(413, "Request body too large"), 11, false);
+        co_await write_simple(*conn, plain_error(413, "Request body too large"), 11, false);
       } else if (ec == bhttp::error::header_limit) {
-        co_await write_simple(stream, plain_error(431, "Request header too large"), 11, false);
+        co_await write_simple(*conn, plain_error(431, "Request header too large"), 11, false);
       }
       break;
     }
     first = false;
     const unsigned version = parser.get().version();
     if (const auto len = parser.content_length(); len && *len > options.max_body_bytes) {
-      co_await write_simple(stream, plain_error(413, "Request body too large"), version, false);
+      co_await write_simple(*conn, plain_error(413, "Request body too large"), version, false);
       break;
     }
     if (!parser.is_done()) {
-      stream.expires_after(options.body_timeout);
+      conn->expires_after(options.body_timeout);
       co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
       if (ec == bhttp::error::body_limit) {
-        co_await write_simple(stream, plain_error(413, "Request body too large"), version, false);
+        co_await write_simple(*conn, plain_error(413, "Request body too large"), version, false);
         break;
       }
       if (ec) break;
     }
-    stream.expires_never();
+    conn->expires_never();
 
     auto breq = parser.release();
     const bool keep_alive = breq.keep_alive() && !stopping;
@@ -282,7 +340,7 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     }
 
     if (st->has_response) {
-      if (!co_await write_simple(stream, std::move(st->response), version, keep_alive)) break;
+      if (!co_await write_simple(*conn, std::move(st->response), version, keep_alive)) break;
       if (!keep_alive) break;
       continue;
     }
@@ -293,7 +351,7 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     res.keep_alive(keep_alive);
     res.chunked(true);
     bhttp::response_serializer<bhttp::empty_body> sr{res};
-    stream.expires_after(kWriteTimeout);
+    conn->expires_after(kWriteTimeout);
     co_await bhttp::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       st->peer_closed = true;
@@ -302,10 +360,10 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     }
     // Notice a client that goes away while we have nothing to write.
     auto watching = std::make_shared<bool>(true);
-    stream.socket().async_wait(tcp::socket::wait_read, [st, watching, &stream](const error_code& wec) {
+    stream.async_wait(tcp::socket::wait_read, [st, watching, &stream](const error_code& wec) {
       if (!*watching) return;
       error_code aec;
-      if (wec || stream.socket().available(aec) == 0) {
+      if (wec || stream.available(aec) == 0) {
         st->peer_closed = true;
         st->notify();
       }
@@ -316,7 +374,7 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
         std::string chunk = std::move(st->chunks.front());
         st->chunks.pop_front();
         st->queued_bytes -= chunk.size();
-        stream.expires_after(kWriteTimeout);
+        conn->expires_after(kWriteTimeout);
         co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(chunk)),
                                    asio::redirect_error(asio::use_awaitable, ec));
         if (ec) st->peer_closed = true;
@@ -326,25 +384,27 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
         break;
       }
       if (st->stream_end) {
-        stream.expires_after(kWriteTimeout);
+        conn->expires_after(kWriteTimeout);
         co_await asio::async_write(stream, bhttp::make_chunk_last(),
                                    asio::redirect_error(asio::use_awaitable, ec));
         ok = !ec;
         break;
       }
+      conn->expires_never();  // an idle stream is fine; keep-alive comments flow
       st->timer().expires_at(asio::steady_timer::time_point::max());
       co_await st->timer().async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     *watching = false;
-    stream.socket().cancel(ec);
+    conn->expires_never();
+    stream.cancel(ec);
     if (!ok) {
       st->fire_close();
       break;
     }
     if (!keep_alive) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream.socket().close(ec);
+  stream.shutdown(tcp::socket::shutdown_both, ec);
+  stream.close(ec);
 }
 
 asio::awaitable<void> HttpServer::Impl::drain() {
