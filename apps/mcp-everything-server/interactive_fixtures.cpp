@@ -77,7 +77,10 @@ std::string answer_summary(const Json& answer) {
 // caller's token (Context does that when the request has one).
 Task<ToolResult> tool_with_progress(Context& ctx, Json) {
   for (int step = 0; step <= 2; ++step) {
-    if (step > 0) co_await ctx.sleep(milliseconds(50));
+    if (step > 0) {
+      Task<void> pause = ctx.sleep(milliseconds(50));  // named: see docs/ARCHITECTURE.md (GCC 12)
+      co_await pause;
+    }
     const int done = step * 50;
     ctx.progress(done, 100, "Completed step " + std::to_string(done) + " of 100");
   }
@@ -86,9 +89,11 @@ Task<ToolResult> tool_with_progress(Context& ctx, Json) {
 
 Task<ToolResult> tool_with_logging(Context& ctx, Json) {
   ctx.log(LoggingLevel::kInfo, "Tool execution started");
-  co_await ctx.sleep(milliseconds(50));
+  Task<void> first_pause = ctx.sleep(milliseconds(50));
+  co_await first_pause;
   ctx.log(LoggingLevel::kInfo, "Tool processing data");
-  co_await ctx.sleep(milliseconds(50));
+  Task<void> second_pause = ctx.sleep(milliseconds(50));
+  co_await second_pause;
   ctx.log(LoggingLevel::kInfo, "Tool execution completed");
   co_return ToolResult::text("Tool with logging executed successfully");
 }
@@ -97,7 +102,8 @@ Task<ToolResult> tool_with_logging(Context& ctx, Json) {
 // the client when it resumes the stream with Last-Event-ID.
 Task<ToolResult> reconnection(Context& ctx, Json) {
   ctx.close_sse_stream();
-  co_await ctx.sleep(milliseconds(100));
+  Task<void> pause = ctx.sleep(milliseconds(100));
+  co_await pause;
   co_return ToolResult::text(
       "Reconnection test completed successfully. If you received this, the client properly reconnected after "
       "stream closure.");

@@ -27,19 +27,19 @@ Json Error::to_json() const {
   return j;
 }
 
-Error Error::parse_error(std::string detail) {
+Error Error::parse_error(const std::string& detail) {
   return {code::kParseError, detail.empty() ? "Parse error" : "Parse error: " + detail, nullptr};
 }
-Error Error::invalid_request(std::string detail) {
+Error Error::invalid_request(const std::string& detail) {
   return {code::kInvalidRequest, detail.empty() ? "Invalid Request" : "Invalid Request: " + detail, nullptr};
 }
 Error Error::method_not_found(std::string_view method) {
   return {code::kMethodNotFound, fmt::format("Method not found: {}", method), nullptr};
 }
-Error Error::invalid_params(std::string detail) {
+Error Error::invalid_params(const std::string& detail) {
   return {code::kInvalidParams, detail.empty() ? "Invalid params" : "Invalid params: " + detail, nullptr};
 }
-Error Error::internal(std::string detail) {
+Error Error::internal(const std::string& detail) {
   return {code::kInternalError, detail.empty() ? "Internal error" : "Internal error: " + detail, nullptr};
 }
 

@@ -57,11 +57,11 @@ struct Error {
   Json data;  // null when absent
 
   Json to_json() const;
-  static Error parse_error(std::string detail = {});
-  static Error invalid_request(std::string detail = {});
+  static Error parse_error(const std::string& detail = {});
+  static Error invalid_request(const std::string& detail = {});
   static Error method_not_found(std::string_view method);
-  static Error invalid_params(std::string detail);
-  static Error internal(std::string detail = {});
+  static Error invalid_params(const std::string& detail);
+  static Error internal(const std::string& detail = {});
 };
 
 struct Request {

@@ -506,7 +506,7 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
   }
   if (method == "subscriptions/listen") {
     if (!modern) return reply(util::unexpected(Error::method_not_found(method)));
-    return listen(request, std::move(channel), std::move(done));
+    return listen(request, std::move(channel), done);
   }
 
   // Handler-backed methods run as coroutines.
@@ -590,7 +590,7 @@ bool filter_flag(const Json& filter, const char* key) {
 
 std::shared_ptr<CallHandle> Server::listen(const json_rpc::Request& request,
                                            std::shared_ptr<RequestChannel> channel,
-                                           std::function<void(CallOutcome)> done) {
+                                           const std::function<void(CallOutcome)>& done) {
   const Json& params = params_object(request);
   const Json filter = params.value("notifications", Json::object());
   if (!filter.is_object()) {
@@ -618,7 +618,7 @@ std::shared_ptr<CallHandle> Server::listen(const json_rpc::Request& request,
                       }
                       return false;
                     },
-                    [channel, tag](std::string_view method, const Json& p) {
+                    [channel = std::move(channel), tag](std::string_view method, const Json& p) {
                       Json tagged = p.is_object() ? p : Json::object();
                       tagged["_meta"] = tag;
                       channel->notify(method, tagged);

@@ -148,7 +148,7 @@ class Server {
 
   std::shared_ptr<CallHandle> listen(const json_rpc::Request& request,
                                      std::shared_ptr<RequestChannel> channel,
-                                     std::function<void(CallOutcome)> done);
+                                     const std::function<void(CallOutcome)>& done);
 
   template <class F>
   static ToolHandler make_tool_handler(F&& f);

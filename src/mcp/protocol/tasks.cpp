@@ -138,7 +138,7 @@ util::Expected<Json, Error> TaskStore::handle(std::string_view method, const Jso
       auto reply = std::move(it->second.reply);
       record->inputs.erase(it);
       // Resume the handler from the loop, not from inside this request.
-      executor.post([reply = std::move(reply), value] { reply(value); });
+      executor.post([reply = std::move(reply), answer = value] { reply(answer); });
     }
     if (record->inputs.empty() && record->status == "input_required") record->status = "working";
     record->touch();

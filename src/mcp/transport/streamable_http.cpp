@@ -728,7 +728,7 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
     // Responses have no place in the stateless revision (MRTR replaced them).
     return finish(req, responder, accepted(), start);
   }
-  auto reject = [&](int status, Error e) {
+  auto reject = [&](int status, const Error& e) {
     finish(req, responder, error_response(status, id, e), start, method);
   };
   const auto mismatch = [](std::string detail) {

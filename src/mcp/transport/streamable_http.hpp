@@ -22,7 +22,7 @@ struct TransportOptions {
   std::string bind_address = "127.0.0.1";  // decides the default Host/Origin policy
   std::vector<std::string> allowed_hosts;  // empty: see HostPolicy
   std::vector<std::string> allowed_origins;
-  std::size_t max_body_bytes = 4 * 1024 * 1024;
+  std::size_t max_body_bytes = std::size_t{4} * 1024 * 1024;
   std::size_t max_sessions = 10'000;  // per-instance session states kept in memory
   std::size_t max_streams = 1'000;    // open SSE responses at once
   std::chrono::seconds session_idle_timeout{30 * 60};

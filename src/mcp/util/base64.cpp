@@ -48,7 +48,7 @@ constexpr std::array<std::int8_t, 256> make_table(std::string_view alphabet) {
 constexpr auto kStdTable = make_table(kStd);
 constexpr auto kUrlTable = make_table(kUrl);
 
-std::optional<std::string> decode(std::string_view in, const std::array<std::int8_t, 256>& table) {
+std::optional<std::string> decode(std::string_view in, const std::array<std::uint8_t, 256>& table) {
   while (!in.empty() && in.back() == '=') in.remove_suffix(1);
   if (in.size() % 4 == 1) return std::nullopt;
   std::string out;
@@ -56,8 +56,8 @@ std::optional<std::string> decode(std::string_view in, const std::array<std::int
   std::uint32_t acc = 0;
   int bits = 0;
   for (char c : in) {
-    const int v = table[static_cast<unsigned char>(c)];
-    if (v < 0) return std::nullopt;
+    const std::uint8_t v = table[static_cast<unsigned char>(c)];
+    if (v == kInvalid) return std::nullopt;
     acc = (acc << 6) | std::uint32_t(v);
     bits += 6;
     if (bits >= 8) {
