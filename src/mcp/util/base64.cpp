@@ -37,11 +37,13 @@ std::string encode(std::string_view in, std::string_view alphabet, bool pad) {
   return out;
 }
 
-constexpr std::array<std::int8_t, 256> make_table(std::string_view alphabet) {
-  std::array<std::int8_t, 256> t{};
-  for (auto& x : t) x = -1;
+constexpr std::uint8_t kInvalid = 0xFF;
+
+constexpr std::array<std::uint8_t, 256> make_table(std::string_view alphabet) {
+  std::array<std::uint8_t, 256> t{};
+  for (auto& x : t) x = kInvalid;
   for (std::size_t i = 0; i < alphabet.size(); ++i)
-    t[static_cast<unsigned char>(alphabet[i])] = std::int8_t(i);
+    t[static_cast<unsigned char>(alphabet[i])] = std::uint8_t(i);
   return t;
 }
 
