@@ -38,6 +38,8 @@ import sys
 import threading
 import time
 
+from mcp_process import McpServerProcess
+
 HOST = "127.0.0.1"
 LEGACY_VERSION = "2025-11-25"
 MODERN_VERSION = "2026-07-28"
@@ -63,83 +65,24 @@ class CaseFailed(Exception):
 # --------------------------------------------------------------- the server
 
 
-class ServerProc:
-    """One mcp-server; stdout/stderr are drained by threads (the tail is kept)."""
+class ServerProc(McpServerProcess):
+    """One mcp-server with the limits this table exercises."""
 
     def __init__(self, binary, secret, label):
-        self.label = label
-        env = dict(os.environ)
-        env["MCP_SESSION_SECRET"] = secret
-        for k in ("MCP_PORT", "MCP_HOST", "MCP_ENDPOINT", "MCP_ALLOWED_HOSTS", "MCP_ALLOWED_ORIGINS",
-                  "MCP_MAX_BODY_BYTES", "MCP_LOG_LEVEL"):
-            env.pop(k, None)
-        self.proc = subprocess.Popen(
-            [binary, "--host", HOST, "--port", "0", "--max-body-bytes", str(MAX_BODY), "--log-level", "info"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        self.lines = []
-        self.err_lines = []
+        super().__init__(binary, ["--host", HOST, "--port", "0", "--max-body-bytes", str(MAX_BODY),
+                                  "--log-level", "info"], secret, label, error=CaseFailed, keep_lines=200)
         self.port = None
-        self._cond = threading.Condition()
-        self._threads = [threading.Thread(target=self._drain, args=(self.proc.stdout, self.lines), daemon=True),
-                         threading.Thread(target=self._drain, args=(self.proc.stderr, self.err_lines), daemon=True)]
-        for t in self._threads:
-            t.start()
-
-    def _drain(self, stream, sink):
-        for raw in iter(stream.readline, b""):
-            with self._cond:
-                sink.append(raw.decode("utf-8", "replace").rstrip("\n"))
-                if len(sink) > 400:
-                    del sink[:200]
-                self._cond.notify_all()
-        with self._cond:
-            self._cond.notify_all()
 
     def wait_port(self, timeout=STARTUP_TIMEOUT_S):
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not self.lines:
-                if self.proc.poll() is not None:
-                    raise CaseFailed(f"{self.label} exited with {self.proc.returncode} before printing its URL; "
-                                     f"stderr: {' | '.join(self.err_lines[-5:])}")
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise CaseFailed(f"{self.label} printed no URL within {timeout:.0f} s")
-                self._cond.wait(min(left, 0.2))
-            first = self.lines[0].strip()
-        url = first
-        try:
-            rec = json.loads(first)
-            if isinstance(rec, dict):
-                url = rec.get("url", "")
-        except ValueError:
-            pass
+        url = self.wait_url(timeout)
         prefix = f"http://{HOST}:"
-        if not (isinstance(url, str) and url.startswith(prefix) and url.endswith("/mcp")):
-            raise CaseFailed(f"{self.label}: unexpected first stdout line {first!r}")
+        if not (url.startswith(prefix) and url.endswith("/mcp")):
+            raise CaseFailed(f"{self.label}: unexpected URL {url!r}")
         self.port = int(url[len(prefix):-len("/mcp")])
         return self.port
 
-    def alive(self):
-        return self.proc.poll() is None
-
-    def tail(self):
-        with self._cond:
-            return " | ".join(self.err_lines[-3:])[:300]
-
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                try:
-                    self.proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    pass
-        for t in self._threads:
-            t.join(timeout=1)
+        super().stop(timeout=5)
 
 
 # ---------------------------------------------------------------- raw HTTP

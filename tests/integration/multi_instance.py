@@ -34,6 +34,8 @@ import tempfile
 import threading
 import time
 
+from mcp_process import McpServerProcess
+
 HOST = "127.0.0.1"
 PROTOCOL_VERSION = "2025-11-25"
 TOTAL_BUDGET_S = 60.0
@@ -78,102 +80,19 @@ def free_ports(n):
 # --------------------------------------------------------------- processes
 
 
-class ServerProc:
-    """One mcp-server process; its stdout is drained by a thread into lines."""
+class ServerProc(McpServerProcess):
+    """One mcp-server on a fixed port (the port survives a restart)."""
 
     def __init__(self, binary, port, secret, label):
+        super().__init__(binary, ["--host", HOST, "--port", str(port), "--log-level", "info"], secret, label,
+                         error=CheckFailed)
         self.port = port
-        self.label = label
-        env = dict(os.environ)
-        env["MCP_SESSION_SECRET"] = secret
-        env.pop("MCP_PORT", None)
-        env.pop("MCP_HOST", None)
-        self.proc = subprocess.Popen(
-            [binary, "--host", HOST, "--port", str(port), "--log-level", "info"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-        self.lines = []
-        self.stderr_lines = []
-        self.url = None
-        self._cond = threading.Condition()
-        self._threads = [
-            threading.Thread(target=self._drain, args=(self.proc.stdout, self.lines), daemon=True),
-            threading.Thread(target=self._drain, args=(self.proc.stderr, self.stderr_lines), daemon=True),
-        ]
-        for t in self._threads:
-            t.start()
-
-    def _drain(self, stream, sink):
-        for raw in iter(stream.readline, b""):
-            with self._cond:
-                sink.append(raw.decode("utf-8", "replace").rstrip("\n"))
-                self._cond.notify_all()
-        with self._cond:
-            self._cond.notify_all()
-
-    def records(self):
-        """The stdout lines that are JSON objects."""
-        with self._cond:
-            lines = list(self.lines)
-        out = []
-        for line in lines:
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(rec, dict):
-                out.append(rec)
-        return out
-
-    def requests(self, rpc=None, method=None):
-        return [
-            r for r in self.records()
-            if r.get("msg") == "request"
-            and (rpc is None or r.get("rpc") == rpc)
-            and (method is None or r.get("method") == method)
-        ]
 
     def wait_url(self, timeout):
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                if self.lines:
-                    first = self.lines[0]
-                    try:
-                        rec = json.loads(first)
-                    except ValueError:
-                        raise CheckFailed(f"{self.label}: first stdout line is not JSON: {first!r}")
-                    url = rec.get("url") if isinstance(rec, dict) else None
-                    require(rec.get("msg") == "listening" and url,
-                            f"{self.label}: first stdout line is not the listening line: {first!r}")
-                    expected = f"http://{HOST}:{self.port}/mcp"
-                    require(url == expected, f"{self.label}: URL {url!r}, expected {expected!r}")
-                    self.url = url
-                    return url
-                if self.proc.poll() is not None:
-                    raise CheckFailed(f"{self.label}: exited with {self.proc.returncode} before printing its URL; "
-                                      f"stderr: {' | '.join(self.stderr_lines[-5:])}")
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise CheckFailed(f"{self.label}: no URL on stdout within {timeout:.0f} s")
-                self._cond.wait(min(left, 0.2))
-
-    def stop(self, timeout=10.0):
-        """SIGTERM, bounded wait; returns the exit code or None if it had to be killed."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-                return None
-        for t in self._threads:
-            t.join(timeout=2)
-        return self.proc.returncode
+        url = super().wait_url(timeout)
+        expected = f"http://{HOST}:{self.port}/mcp"
+        require(url == expected, f"{self.label}: URL {url!r}, expected {expected!r}")
+        return url
 
 
 def stop_process(proc, timeout=5.0):
@@ -508,7 +427,7 @@ def main():
             code = old.stop(timeout=10.0)
             require(code is not None, f"{old.label}: did not exit within 10 s of SIGTERM (killed)")
             require(code == 0, f"{old.label}: exited with {code} after SIGTERM, expected 0; "
-                               f"stderr: {' | '.join(old.stderr_lines[-5:])}")
+                               f"stderr: {' | '.join(old.err_lines[-5:])}")
             retired.append(old)
             new = ServerProc(binary, old.port, secret, f"instance {slot} restarted (:{old.port})")
             servers[slot] = new
