@@ -293,7 +293,9 @@ TEST_P(TransportBadInput, GetsExactStatusAndError) {
   auto r = send(req);
   ASSERT_TRUE(r->r->responded) << c.name;
   EXPECT_EQ(r->r->response.status, c.status) << c.name;
-  if (c.rpc_code != 0) EXPECT_EQ(body_json(*r)["error"]["code"], c.rpc_code) << c.name;
+  if (c.rpc_code != 0) {
+    EXPECT_EQ(body_json(*r)["error"]["code"], c.rpc_code) << c.name;
+  }
   // And the transport keeps serving.
   EXPECT_FALSE(initialize().empty());
 }
