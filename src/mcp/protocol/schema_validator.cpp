@@ -183,16 +183,29 @@ class Validator {
   bool check_generic(const Json& schema, const Json& instance, const std::string& path, int) {
     bool ok = true;
     if (const Json* type = find(schema, "type")) {
-      std::string expected;
+      // The common single-type case allocates nothing; the message is built
+      // only when the check fails.
+      bool known = false;
       bool matched = false;
-      for (const Json& t : type->is_array() ? *type : Json::array({*type})) {
+      const auto consider = [&](const Json& t) {
         const auto has = has_type(instance, t);
-        if (!has) continue;
+        if (!has) return;
+        known = true;
         matched = matched || *has;
-        expected += (expected.empty() ? "" : " or ") + t.get<std::string>();
+      };
+      if (type->is_array()) {
+        for (const Json& t : *type) consider(t);
+      } else {
+        consider(*type);
       }
-      if (!expected.empty() && !matched)
+      if (known && !matched) {
+        std::string expected;
+        for (const Json& t : type->is_array() ? *type : Json::array({*type})) {
+          if (!has_type(instance, t)) continue;
+          expected += (expected.empty() ? "" : " or ") + t.get<std::string>();
+        }
         ok = fail(path, "expected " + expected + ", got " + instance.type_name());
+      }
     }
     if (const Json* e = find_array(schema, "enum");
         e != nullptr && std::find(e->begin(), e->end(), instance) == e->end()) {
