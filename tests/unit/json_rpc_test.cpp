@@ -36,7 +36,9 @@ struct InvalidCase {
   bool id_known;
 };
 
-void PrintTo(const InvalidCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const InvalidCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class JsonRpcInvalid : public ::testing::TestWithParam<InvalidCase> {};
 

@@ -57,14 +57,20 @@ class TransportTest : public ::testing::Test {
     return r;
   }
 
-  static http::Request post(std::string body, std::vector<std::pair<std::string, std::string>> extra = {}) {
+  using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+  static http::Request request(std::string method, const HeaderList& headers) {
     http::Request req;
-    req.method = "POST";
+    req.method = std::move(method);
     req.target = "/mcp";
     req.headers.add("Host", "localhost:3000");
-    req.headers.add("Content-Type", "application/json");
-    req.headers.add("Accept", kAccept);
-    for (auto& [k, v] : extra) req.headers.set(k, v);
+    for (const auto& [k, v] : headers) req.headers.set(k, v);
+    return req;
+  }
+
+  static http::Request post(std::string body, const HeaderList& extra = {}) {
+    http::Request req = request("POST", {{"Content-Type", "application/json"}, {"Accept", kAccept}});
+    for (const auto& [k, v] : extra) req.headers.set(k, v);
     req.body = std::move(body);
     return req;
   }
@@ -179,14 +185,8 @@ TEST_F(TransportTest, PollingCloseAndResumeWithLastEventId) {
   ASSERT_TRUE(call->r->streaming);
   EXPECT_TRUE(call->r->ended);  // closed before the result, resumable
   EXPECT_NE(call->r->stream_body.find("retry: 200"), std::string::npos);
-  http::Request get;
-  get.method = "GET";
-  get.target = "/mcp";
-  get.headers.add("Host", "localhost");
-  get.headers.add("Accept", "text/event-stream");
-  get.headers.add("Mcp-Session-Id", sid);
-  get.headers.add("Last-Event-ID", "p0_0");
-  auto resumed = send(get);
+  auto resumed = send(
+      request("GET", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}, {"Last-Event-ID", "p0_0"}}));
   ASSERT_TRUE(resumed->r->streaming);
   executor.advance(std::chrono::milliseconds(50));
   EXPECT_NE(resumed->r->stream_body.find("after reconnect"), std::string::npos);
@@ -196,12 +196,7 @@ TEST_F(TransportTest, PollingCloseAndResumeWithLastEventId) {
 
 TEST_F(TransportTest, DeleteTerminatesThen404) {
   const auto sid = initialize();
-  http::Request del;
-  del.method = "DELETE";
-  del.target = "/mcp";
-  del.headers.add("Host", "localhost");
-  del.headers.add("Mcp-Session-Id", sid);
-  EXPECT_EQ(send(del)->r->response.status, 200);
+  EXPECT_EQ(send(request("DELETE", {{"Mcp-Session-Id", sid}}))->r->response.status, 200);
   auto after = send(post(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})", {{"Mcp-Session-Id", sid}}));
   EXPECT_EQ(after->r->response.status, 404);
   EXPECT_EQ(body_json(*after)["error"]["code"], -32001);
@@ -281,7 +276,9 @@ struct BadCase {
 };
 
 // gtest prints parameters as bytes unless told otherwise.
-void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const BadCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class TransportBadInput : public TransportTest, public ::testing::WithParamInterface<BadCase> {};
 
@@ -376,8 +373,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(TransportTest, WrongPathAndHealth) {
-  http::Request h;
-  h.method = "GET";
-  h.target = "/healthz";
-  EXPECT_EQ(send(h)->r->response.status, 200);
+  http::Request health = request("GET", {});
+  health.target = "/healthz";
+  EXPECT_EQ(send(health)->r->response.status, 200);
 }
