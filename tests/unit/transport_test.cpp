@@ -377,3 +377,45 @@ TEST_F(TransportTest, WrongPathAndHealth) {
   health.target = "/healthz";
   EXPECT_EQ(send(health)->r->response.status, 200);
 }
+
+TEST_F(TransportTest, SubscribedResourceUpdatesReachTheGetStream) {
+  server.add_resource({.uri = "test://watched", .name = "watched"}, [](Context&, const std::string& uri) {
+    return ResourceContents::text(uri, "text/plain", "v");
+  });
+  const auto sid = initialize();
+  auto stream = send(request("GET", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}}));
+  ASSERT_TRUE(stream->r->streaming);
+  server.notify_resource_updated("test://watched");  // not subscribed yet
+  EXPECT_EQ(stream->r->stream_body.find("resources/updated"), std::string::npos);
+  auto sub = send(
+      post(R"({"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"test://watched"}})",
+           {{"Mcp-Session-Id", sid}}));
+  EXPECT_EQ(body_json(*sub)["result"], Json::object());
+  server.notify_resource_updated("test://watched");
+  EXPECT_NE(stream->r->stream_body.find(
+                R"("method":"notifications/resources/updated","params":{"uri":"test://watched"})"),
+            std::string::npos);
+  EXPECT_TRUE(server.remove_tool("echo"));
+  server.notify_list_changed("tools");
+  EXPECT_NE(stream->r->stream_body.find("notifications/tools/list_changed"), std::string::npos);
+  auto list = send(post(R"({"jsonrpc":"2.0","id":3,"method":"tools/list"})", {{"Mcp-Session-Id", sid}}));
+  EXPECT_EQ(body_json(*list)["result"]["tools"].size(), 3u);
+}
+
+TEST_F(TransportTest, ListenStreamAcknowledgesAndFilters) {
+  auto listen =
+      send(post(modern_body("subscriptions/listen", R"("notifications":{"toolsListChanged":true},)"),
+                {{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "subscriptions/listen"}}));
+  ASSERT_TRUE(listen->r->streaming);
+  EXPECT_NE(listen->r->stream_body.find("notifications/subscriptions/acknowledged"), std::string::npos);
+  EXPECT_EQ(listen->r->stream_body.find("id: "), std::string::npos);  // no event ids in 2026-07-28
+  server.notify_list_changed("prompts");
+  EXPECT_EQ(listen->r->stream_body.find("prompts/list_changed"), std::string::npos);
+  server.notify_list_changed("tools");
+  EXPECT_NE(listen->r->stream_body.find("notifications/tools/list_changed"), std::string::npos);
+  EXPECT_NE(listen->r->stream_body.find("io.modelcontextprotocol/subscriptionId"), std::string::npos);
+  EXPECT_FALSE(transport->idle());
+  listen->drop();  // the client goes away: the subscription ends and releases the exchange
+  executor.run();
+  EXPECT_TRUE(transport->idle());
+}

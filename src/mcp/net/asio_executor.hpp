@@ -17,7 +17,6 @@ class AsioExecutor final : public Executor {
   void post(std::function<void()> fn) override;
   TimerId post_after(std::chrono::milliseconds delay, std::function<void()> fn) override;
   void cancel(TimerId id) override;
-  std::size_t pending_timers() const { return timers_.size(); }
 
  private:
   boost::asio::io_context& ioc_;

@@ -647,11 +647,6 @@ const Json* Server::tool_input_schema(const std::string& name) const {
   return it == impl_->tool_index.end() ? nullptr : &impl_->tools[it->second]->spec.input_schema;
 }
 
-void Server::handle_notification(const json_rpc::Notification&, const RequestInfo&) {
-  // initialized, roots/list_changed and progress from the client need no
-  // action here: the server keeps no per-client state beyond the session.
-}
-
 // ---------------------------------------------------------------- handlers
 
 Task<CallOutcome> Server::Impl::call_tool(detail::CallState* st) {

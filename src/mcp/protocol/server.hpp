@@ -138,9 +138,6 @@ class Server {
                                    std::shared_ptr<RequestChannel> channel, Executor& executor,
                                    std::function<void(CallOutcome)> done);
 
-  // Notifications from the client other than cancellation (which the
-  // transport maps to CallHandle::cancel): initialized, roots/list_changed...
-  void handle_notification(const json_rpc::Notification& notification, const RequestInfo& info);
 
  private:
   struct Impl;

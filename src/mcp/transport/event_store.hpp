@@ -36,7 +36,6 @@ class EventStore {
   std::optional<Replay> after(std::string_view last_event_id) const;
 
   static std::optional<std::pair<std::string, std::uint64_t>> split_id(std::string_view id);
-  std::size_t stream_count() const { return streams_.size(); }
 
  private:
   struct Stream {

@@ -638,9 +638,9 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req,
             cancel();
           }
         }
-      } else {
-        server.handle_notification(*n, info);
       }
+      // Other client notifications (initialized, roots/list_changed, progress)
+      // need no action from this server.
     } else if (auto* resp = std::get_if<json_rpc::Response>(&m)) {
       if (auto it = session->pending.find(resp->id.to_string()); it != session->pending.end()) {
         auto cb = std::move(it->second);

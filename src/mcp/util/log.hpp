@@ -19,7 +19,6 @@ class Logger {
   explicit Logger(LogLevel min = LogLevel::kInfo, int fd = 1) : min_(min), fd_(fd) {}
 
   bool enabled(LogLevel level) const { return level >= min_ && min_ != LogLevel::kOff; }
-  void set_level(LogLevel level) { min_ = level; }
 
   // `fields` must be an object (or null); it is merged after ts/level/msg.
   void log(LogLevel level, std::string_view msg, const nlohmann::json& fields = nullptr) const;

@@ -6,7 +6,6 @@
 
 namespace mcp::util {
 
-std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 std::string_view trim(std::string_view s);
 // Splits on `sep`, trimming each piece; empty pieces are dropped.
