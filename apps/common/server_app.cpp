@@ -173,6 +173,10 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   }
   transport.start();
   http_server.run();
+  // Past the grace period: cancel what still runs and let it unwind while the
+  // event loop and the transport both exist.
+  transport.close();
+  http_server.poll();
   log.info("stopped");
   return 0;
 }

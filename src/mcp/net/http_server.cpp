@@ -160,6 +160,9 @@ struct HttpServer::Impl {
 
   HttpServerOptions options;
   const util::Logger& log;
+  // Declared before the io_context: coroutine frames destroyed with it still
+  // unlink themselves from this list.
+  std::list<Connection> connections;
   asio::io_context ioc{1};
   AsioExecutor executor;
   tcp::acceptor acceptor;
@@ -167,7 +170,6 @@ struct HttpServer::Impl {
   Handler handler;
   std::function<void()> on_shutdown;
   std::function<bool()> is_idle;
-  std::list<Connection> connections;
   bool stopping = false;
 
   asio::awaitable<void> accept_loop();
@@ -484,6 +486,11 @@ void HttpServer::run() {
 
 void HttpServer::stop() {
   impl_->begin_stop();
+}
+
+void HttpServer::poll() {
+  impl_->ioc.restart();
+  impl_->ioc.poll();
 }
 
 }  // namespace mcp::net

@@ -51,6 +51,9 @@ class HttpServer {
   void run();
   // Starts a graceful shutdown from the event-loop thread.
   void stop();
+  // After run(): runs the work that is ready (cancellations, closed sockets)
+  // so that nothing is left pending when the server is destroyed.
+  void poll();
 
  private:
   struct Impl;

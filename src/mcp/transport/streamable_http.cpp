@@ -1008,13 +1008,18 @@ StreamableHttpTransport::StreamableHttpTransport(Server& server, Executor& execu
     : impl_(std::make_shared<Impl>(server, executor, std::move(options), log)) {}
 
 StreamableHttpTransport::~StreamableHttpTransport() {
-  if (impl_->tick_timer != 0) impl_->executor.cancel(impl_->tick_timer);
+  close();
+}
+
+void StreamableHttpTransport::close() {
+  if (impl_->tick_timer != 0) impl_->executor.cancel(std::exchange(impl_->tick_timer, 0));
   // Calls still running own their exchanges (and through them this
   // transport): cancel them so that everything is released.
   for (auto& weak : impl_->exchanges_snapshot(false)) {
     if (auto e = weak.lock()) e->cancel_all();
   }
   for (auto& [id, s] : impl_->sessions) impl_->server.remove_listener(s->listener);
+  impl_->sessions.clear();
 }
 
 void StreamableHttpTransport::handle(http::Request request, std::shared_ptr<http::Responder> responder) {

@@ -54,6 +54,9 @@ class StreamableHttpTransport {
   // calls finish. `idle()` tells when nothing is left in flight.
   void begin_shutdown();
   bool idle() const;
+  // Cancels whatever is still running (after the grace period); the executor
+  // must then run once more so that the cancellations complete.
+  void close();
 
   const TransportOptions& options() const;
 
