@@ -138,7 +138,6 @@ class Server {
                                    std::shared_ptr<RequestChannel> channel, Executor& executor,
                                    std::function<void(CallOutcome)> done);
 
-
  private:
   struct Impl;
   friend struct detail::CallState;
