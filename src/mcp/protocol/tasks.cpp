@@ -2,29 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <ctime>
-
 #include "mcp/protocol/call_state.hpp"
+#include "mcp/util/clock.hpp"
 #include "mcp/util/crypto.hpp"
 
 namespace mcp::detail {
 
 using json_rpc::Error;
 namespace code = json_rpc::code;
-
-namespace {
-
-std::string iso_now() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-}
-
-}  // namespace
 
 bool declares_tasks(const Json& caps) {
   if (!caps.is_object()) return false;
@@ -39,7 +24,7 @@ Error missing_tasks_capability() {
 }
 
 void TaskRecord::touch() {
-  updated_at = iso_now();
+  updated_at = util::iso8601_utc_now();
 }
 
 void TaskRecord::finish(util::Expected<Json, Error> outcome) {
@@ -97,7 +82,7 @@ std::shared_ptr<TaskRecord> TaskStore::create() {
   if (tasks_.size() >= max_tasks_) return nullptr;
   auto r = std::make_shared<TaskRecord>();
   r->id = util::to_hex(util::random_bytes(16));
-  r->created_at = iso_now();
+  r->created_at = util::iso8601_utc_now();
   r->updated_at = r->created_at;
   r->ttl_ms = ttl_.count();
   r->poll_interval_ms = poll_interval_.count();

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <cctype>
-#include <chrono>
-#include <ctime>
 #include <string>
+
+#include "mcp/util/clock.hpp"
 
 namespace mcp::util {
 
@@ -46,15 +46,7 @@ bool parse_log_level(std::string_view text, LogLevel& out) {
 
 void Logger::log(LogLevel level, std::string_view msg, const nlohmann::json& fields) const {
   if (!enabled(level)) return;
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  std::string line = fmt::format(
-      "{{\"ts\":\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z\",\"level\":\"{}\",\"msg\":", tm.tm_year + 1900,
-      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000),
-      to_string(level));
+  std::string line = fmt::format(R"({{"ts":"{}","level":"{}","msg":)", iso8601_utc_now(), to_string(level));
   line += nlohmann::json(std::string(msg)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (fields.is_object()) {
     for (const auto& [key, value] : fields.items()) {
