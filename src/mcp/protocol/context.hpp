@@ -3,6 +3,7 @@
 // the ways to talk back before the result (progress, log messages, questions
 // to the client), plus cooperative timing and cancellation.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -51,6 +52,7 @@ struct AuthInfo {
   std::string subject;
   std::string client_id;
   std::vector<std::string> scopes;
+  std::int64_t expires_at = 0;  // unix seconds (the token's exp)
   Json claims;
 };
 
