@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "common/auth_setup.hpp"
 #include "mcp/net/http_server.hpp"
 #include "mcp/transport/streamable_http.hpp"
 #include "mcp/util/strings.hpp"
@@ -86,10 +87,13 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
       ->envname("MCP_REQUEST_TIMEOUT_SECONDS")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  AuthFlags auth_flags;
+  add_auth_flags(cli, auth_flags);
   cli.footer(
       "Environment: MCP_SESSION_SECRET signs legacy session ids; set the same value on every instance that "
       "serves "
-      "the same clients (a random per-process key is used when unset).");
+      "the same clients (a random per-process key is used when unset). FACADE_CLIENT_SECRET (optional) "
+      "authenticates the login facade upstream; FACADE_SECRET seals its client ids and codes.");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -130,6 +134,13 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   http_options.response_timeout = std::chrono::seconds(request_timeout_s);
   net::HttpServer http_server(http_options, log);
 
+  auto auth_stack = AuthStack::create(auth_flags, endpoint, host, http_server.executor(), log);
+  if (!auth_stack) {
+    std::cerr << app.program << ": " << auth_stack.error() << "\n";
+    return 2;
+  }
+  AuthStack& auth = **auth_stack;
+
   transport::TransportOptions transport_options;
   transport_options.endpoint = endpoint;
   transport_options.bind_address = host;
@@ -142,8 +153,10 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   transport_options.session_idle_timeout = std::chrono::seconds(session_idle_s);
   transport_options.session_secret = secret.empty() ? std::string() : "session-id:" + secret;
   transport::StreamableHttpTransport transport(server, http_server.executor(), transport_options, log);
+  transport.set_access_control(auth.access_control());
 
-  http_server.set_handler([&transport](http::Request req, std::shared_ptr<http::Responder> responder) {
+  http_server.set_handler([&transport, &auth](http::Request req, std::shared_ptr<http::Responder> responder) {
+    if (auth.route(req, responder)) return;
     transport.handle(std::move(req), std::move(responder));
   });
   http_server.set_shutdown_hooks([&transport] { transport.begin_shutdown(); },
@@ -161,7 +174,10 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   // The first line on stdout names the URL (tests and scripts read it), even
   // when info logging is off.
   if (log.enabled(util::LogLevel::kInfo)) {
-    log.info("listening", {{"url", url}, {"server", app.info.name}, {"version", app.info.version}});
+    log.info("listening", {{"url", url},
+                           {"server", app.info.name},
+                           {"version", app.info.version},
+                           {"auth", auth.describe()}});
   } else {
     std::printf("%s\n", url.c_str());
     std::fflush(stdout);
@@ -172,6 +188,7 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
         "do not survive a restart or move between instances");
   }
   transport.start();
+  auth.start();
   http_server.run();
   // Past the grace period: cancel what still runs and let it unwind while the
   // event loop and the transport both exist.

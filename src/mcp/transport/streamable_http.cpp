@@ -24,6 +24,12 @@ namespace code = json_rpc::code;
 
 namespace {
 
+// Legacy sessions are bound to the token subject; unauthenticated servers
+// bind every session to the empty subject.
+std::string_view subject_of(const std::shared_ptr<const AuthInfo>& auth) {
+  return auth ? std::string_view(auth->subject) : std::string_view();
+}
+
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -191,16 +197,25 @@ struct StreamableHttpTransport::Impl : std::enable_shared_from_this<StreamableHt
   std::size_t exchanges = 0;
   bool shutting_down = false;
   Executor::TimerId tick_timer = 0;
+  AccessControl* access = nullptr;  // null: no authentication (--auth none)
 
+  using Auth = std::shared_ptr<const AuthInfo>;
   void handle(http::Request req, std::shared_ptr<http::Responder> responder);
-  void handle_post(http::Request& req, std::shared_ptr<http::Responder>& responder, Clock::time_point start);
-  void handle_get(http::Request& req, std::shared_ptr<http::Responder>& responder, Clock::time_point start);
-  void handle_delete(http::Request& req, std::shared_ptr<http::Responder>& responder,
-                     Clock::time_point start);
+  void dispatch(http::Request& req, std::shared_ptr<http::Responder>& responder, Clock::time_point start,
+                const Auth& auth);
+  void handle_post(http::Request& req, std::shared_ptr<http::Responder>& responder, Clock::time_point start,
+                   const Auth& auth);
+  void handle_get(http::Request& req, std::shared_ptr<http::Responder>& responder, Clock::time_point start,
+                  const Auth& auth);
+  void handle_delete(http::Request& req, std::shared_ptr<http::Responder>& responder, Clock::time_point start,
+                     const Auth& auth);
   void handle_initialize(const http::Request& req, json_rpc::Request& init,
-                         std::shared_ptr<http::Responder>& responder, Clock::time_point start);
+                         std::shared_ptr<http::Responder>& responder, Clock::time_point start,
+                         const Auth& auth);
   void handle_modern(http::Request& req, json_rpc::Parsed& msg, std::shared_ptr<http::Responder>& responder,
-                     Clock::time_point start);
+                     Clock::time_point start, const Auth& auth);
+  void deny(const http::Request& req, std::shared_ptr<http::Responder>& responder, const AccessDenied& denied,
+            Clock::time_point start);
 
   // Resolves a legacy session id: nullptr when forged, expired, terminated or
   // bound to another subject.
@@ -487,12 +502,44 @@ void StreamableHttpTransport::Impl::handle(http::Request req, std::shared_ptr<ht
   if (path != options.endpoint) {
     return finish(req, responder, json_response(404, R"({"error":"not_found"})"), start);
   }
-  if (req.method == "POST") return handle_post(req, responder, start);
-  if (req.method == "GET") return handle_get(req, responder, start);
-  if (req.method == "DELETE") return handle_delete(req, responder, start);
+  if (access == nullptr) return dispatch(req, responder, start, nullptr);
+  // Every request to the endpoint is authenticated, initialize included. The
+  // gate may answer later (a key set fetch), so the request moves into the
+  // continuation.
+  auto pending = std::make_shared<http::Request>(std::move(req));
+  std::weak_ptr<Impl> weak = weak_from_this();
+  access->authenticate(*pending, [weak, pending, responder, start](AuthResult result) mutable {
+    auto self = weak.lock();
+    if (!self) return;
+    if (!result) return self->deny(*pending, responder, result.error(), start);
+    self->dispatch(*pending, responder, start, result.value());
+  });
+}
+
+void StreamableHttpTransport::Impl::dispatch(http::Request& req, std::shared_ptr<http::Responder>& responder,
+                                             Clock::time_point start, const Auth& auth) {
+  if (req.method == "POST") return handle_post(req, responder, start, auth);
+  if (req.method == "GET") return handle_get(req, responder, start, auth);
+  if (req.method == "DELETE") return handle_delete(req, responder, start, auth);
   auto r = error_response(405, std::nullopt, Error{code::kServerError, "Method Not Allowed", nullptr});
   r.headers.add("Allow", "GET, POST, DELETE");
   finish(req, responder, std::move(r), start);
+}
+
+void StreamableHttpTransport::Impl::deny(const http::Request& req, std::shared_ptr<http::Responder>& responder,
+                                         const AccessDenied& denied, Clock::time_point start) {
+  auto r = error_response(denied.status, std::nullopt, Error{code::kServerError, denied.message, nullptr});
+  if (!denied.www_authenticate.empty()) r.headers.add("WWW-Authenticate", denied.www_authenticate);
+  if (denied.status == 503) r.headers.add("Retry-After", "5");
+  if (log.enabled(util::LogLevel::kInfo)) {
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    log.info("request", {{"method", req.method},
+                         {"path", req.path()},
+                         {"status", denied.status},
+                         {"ms", std::round(ms * 100) / 100},
+                         {"auth", denied.message}});
+  }
+  responder->respond(std::move(r));
 }
 
 std::shared_ptr<http::Stream> StreamableHttpTransport::Impl::open_stream(
@@ -511,7 +558,7 @@ std::shared_ptr<http::Stream> StreamableHttpTransport::Impl::open_stream(
 
 void StreamableHttpTransport::Impl::handle_post(http::Request& req,
                                                 std::shared_ptr<http::Responder>& responder,
-                                                Clock::time_point start) {
+                                                Clock::time_point start, const Auth& auth) {
   const auto content_type = req.headers.get("content-type");
   if (!content_type || !is_json_content_type(*content_type)) {
     return finish(
@@ -542,6 +589,16 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req,
   auto body = json_rpc::parse_body(req.body);
   if (!body) return finish(req, responder, error_response(400, std::nullopt, body.error()), start);
   auto& messages = body->messages;
+  if (access != nullptr && auth) {
+    // Scopes per method and tool; one denied call denies the whole POST.
+    for (const auto& m : messages) {
+      if (const auto* r = std::get_if<json_rpc::Request>(&m)) {
+        if (auto denied = access->authorize(req, *auth, r->method, r->params)) {
+          return deny(req, responder, *denied, start);
+        }
+      }
+    }
+  }
   const auto header_version = req.headers.get("mcp-protocol-version");
   const auto parsed_header =
       header_version ? protocol::parse_version(util::trim(*header_version)) : std::nullopt;
@@ -562,7 +619,7 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req,
                                 (*params)["_meta"].is_object() &&
                                 (*params)["_meta"].contains(protocol::meta::kProtocolVersion);
       if (meta_version || (parsed_header && protocol::is_modern(*parsed_header))) {
-        return handle_modern(req, msg, responder, start);
+        return handle_modern(req, msg, responder, start, auth);
       }
     }
     if (header_version && !parsed_header) {
@@ -572,7 +629,7 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req,
                     start);
     }
     if (auto* r = std::get_if<json_rpc::Request>(&msg); r && r->method == "initialize") {
-      return handle_initialize(req, *r, responder, start);
+      return handle_initialize(req, *r, responder, start, auth);
     }
   } else {
     if (header_version && !parsed_header) {
@@ -598,7 +655,7 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req,
                        Error{code::kServerError, "Bad Request: Mcp-Session-Id header is required", nullptr}),
         start);
   }
-  auto session = resolve(*sid, {});
+  auto session = resolve(*sid, subject_of(auth));
   if (!session) {
     return finish(
         req, responder,
@@ -622,6 +679,7 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req,
   info.client_info = session->state.client_info;
   info.logging_enabled = true;
   info.min_log_level = session->state.log_level.value_or(LoggingLevel::kDebug);
+  info.auth = auth;
 
   std::vector<json_rpc::Request> requests;
   std::vector<std::pair<std::optional<Id>, Error>> invalid;
@@ -668,7 +726,7 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req,
 
 void StreamableHttpTransport::Impl::handle_initialize(const http::Request& req, json_rpc::Request& init,
                                                       std::shared_ptr<http::Responder>& responder,
-                                                      Clock::time_point start) {
+                                                      Clock::time_point start, const Auth& auth) {
   const Json& params = object_or_empty(init.params);
   const auto requested = params.find("protocolVersion");
   if (requested == params.end() || !requested->is_string()) {
@@ -699,7 +757,7 @@ void StreamableHttpTransport::Impl::handle_initialize(const http::Request& req, 
   claims.version = version;
   claims.capability_bits = capability_bits(params.value("capabilities", Json::object()));
   claims.issued_at = unix_now();
-  claims.subject_hash = subject_hash({});
+  claims.subject_hash = subject_hash(subject_of(auth));
   const std::string sid = ids.issue(claims);
   auto session = add_session(sid, claims);
   session->state.client_info = params.value("clientInfo", Json::object());
@@ -713,7 +771,7 @@ void StreamableHttpTransport::Impl::handle_initialize(const http::Request& req, 
 
 void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::Parsed& msg,
                                                   std::shared_ptr<http::Responder>& responder,
-                                                  Clock::time_point start) {
+                                                  Clock::time_point start, const Auth& auth) {
   const Json* params = nullptr;
   std::optional<Id> id;
   std::string method;
@@ -787,6 +845,7 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
   info.version = *version;
   info.client_capabilities = *caps;
   info.client_info = object_or_empty(meta.value(protocol::meta::kClientInfo, Json::object()));
+  info.auth = auth;
   // Log notifications are opt-in per request in 2026-07-28.
   info.logging_enabled = false;
   if (const auto lvl = meta.find(protocol::meta::kLogLevel); lvl != meta.end() && lvl->is_string()) {
@@ -803,7 +862,7 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
 
 void StreamableHttpTransport::Impl::handle_get(http::Request& req,
                                                std::shared_ptr<http::Responder>& responder,
-                                               Clock::time_point start) {
+                                               Clock::time_point start, const Auth& auth) {
   const auto accept = req.headers.get_joined("accept").value_or("");
   if (!accepts_media_type(accept, "text/event-stream")) {
     return finish(req, responder,
@@ -833,7 +892,7 @@ void StreamableHttpTransport::Impl::handle_get(http::Request& req,
                        Error{code::kServerError, "Bad Request: Mcp-Session-Id header is required", nullptr}),
         start);
   }
-  auto session = resolve(*sid, {});
+  auto session = resolve(*sid, subject_of(auth));
   if (!session) {
     return finish(
         req, responder,
@@ -896,7 +955,7 @@ void StreamableHttpTransport::Impl::handle_get(http::Request& req,
 
 void StreamableHttpTransport::Impl::handle_delete(http::Request& req,
                                                   std::shared_ptr<http::Responder>& responder,
-                                                  Clock::time_point start) {
+                                                  Clock::time_point start, const Auth& auth) {
   const auto sid = req.headers.get("mcp-session-id");
   if (!sid) {
     return finish(
@@ -905,7 +964,7 @@ void StreamableHttpTransport::Impl::handle_delete(http::Request& req,
                        Error{code::kServerError, "Bad Request: Mcp-Session-Id header is required", nullptr}),
         start);
   }
-  auto session = resolve(*sid, {});
+  auto session = resolve(*sid, subject_of(auth));
   if (!session) {
     return finish(
         req, responder,
@@ -1020,6 +1079,10 @@ void StreamableHttpTransport::close() {
   }
   for (auto& [id, s] : impl_->sessions) impl_->server.remove_listener(s->listener);
   impl_->sessions.clear();
+}
+
+void StreamableHttpTransport::set_access_control(AccessControl* access) {
+  impl_->access = access;
 }
 
 void StreamableHttpTransport::handle(http::Request request, std::shared_ptr<http::Responder> responder) {

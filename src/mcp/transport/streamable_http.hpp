@@ -10,6 +10,7 @@
 
 #include "mcp/protocol/executor.hpp"
 #include "mcp/protocol/server.hpp"
+#include "mcp/transport/access_control.hpp"
 #include "mcp/transport/http_types.hpp"
 #include "mcp/util/log.hpp"
 
@@ -47,6 +48,10 @@ class StreamableHttpTransport {
   // Handles one HTTP request on the executor thread. The responder is used
   // exactly once (respond, or stream ... end).
   void handle(http::Request request, std::shared_ptr<http::Responder> responder);
+
+  // Puts every request to the endpoint behind `access` (not owned; must
+  // outlive the transport). Without one, requests are not authenticated.
+  void set_access_control(AccessControl* access);
 
   // Starts the periodic keep-alive and idle-session sweep.
   void start();
