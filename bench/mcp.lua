@@ -3,6 +3,7 @@
 -- Environment (read once per wrk thread):
 --   MCP_MODE        legacy | modern            (default legacy)
 --   MCP_SESSION_ID  session id for legacy mode (created by bench/run with curl)
+--   MCP_AUTHORIZATION  Authorization header value (the --auth oidc runs)
 --   MCP_MAX_REQUESTS  stop each thread after this many responses (0 = run for -d)
 --   MCP_DONE_FILE     with MCP_MAX_REQUESTS: file created when the budget is
 --                     reached, so bench/run can end wrk early with SIGINT (wrk's
@@ -19,6 +20,10 @@ local done_file = os.getenv("MCP_DONE_FILE") or ""
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
+local authorization = os.getenv("MCP_AUTHORIZATION") or ""
+if authorization ~= "" then
+  wrk.headers["Authorization"] = authorization
+end
 
 if mode == "modern" then
   wrk.headers["MCP-Protocol-Version"] = "2026-07-28"
