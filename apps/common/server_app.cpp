@@ -97,7 +97,8 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return cli.exit(e);
+    // --help and --version exit 0; every usage error exits 2, like our own checks.
+    return cli.exit(e) == 0 ? 0 : 2;
   }
 
   util::LogLevel level = util::LogLevel::kInfo;

@@ -502,7 +502,9 @@ void StreamableHttpTransport::Impl::handle(http::Request req, std::shared_ptr<ht
   if (path != options.endpoint) {
     return finish(req, responder, json_response(404, R"({"error":"not_found"})"), start);
   }
-  if (access == nullptr) return dispatch(req, responder, start, nullptr);
+  // CORS preflights carry no credentials by definition; they get the plain
+  // method answer.
+  if (access == nullptr || req.method == "OPTIONS") return dispatch(req, responder, start, nullptr);
   // Every request to the endpoint is authenticated, initialize included. The
   // gate may answer later (a key set fetch), so the request moves into the
   // continuation.
