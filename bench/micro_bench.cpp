@@ -12,6 +12,12 @@
 #include <string>
 #include <utility>
 
+#include "fake_http_client.hpp"
+#include "jwt_test_support.hpp"
+#include "mcp/auth/jwks_cache.hpp"
+#include "mcp/auth/public_url.hpp"
+#include "mcp/auth/resource_server.hpp"
+#include "mcp/auth/token_verifier.hpp"
 #include "mcp/json_rpc/message.hpp"
 #include "mcp/protocol/executor.hpp"
 #include "mcp/protocol/server.hpp"
@@ -203,6 +209,60 @@ struct InMemoryServer {
   std::unique_ptr<mcp::transport::StreamableHttpTransport> transport;
 };
 
+// The same server behind the OAuth gate (--auth oidc): a warm key set and a
+// bearer token that every request carries, as a real client sends it.
+struct AuthenticatedServer : InMemoryServer {
+  static constexpr const char* kIssuer = "https://issuer.example.com";
+
+  AuthenticatedServer()
+      : key(mcp::testing::TestKey::rsa("bench")),
+        public_url("", "/mcp", false),
+        keys(jwks_options(), http, log),
+        verifier(verifier_options(), keys),
+        gate(gate_options(), public_url, verifier) {
+    http.handler = [this](const mcp::http::ClientRequest&) {
+      return mcp::testing::FakeHttpClient::ok(mcp::testing::jwks_json({&key}));
+    };
+    keys.prefetch();
+    http.deliver();
+    Json claims = mcp::testing::access_claims(kIssuer, "http://127.0.0.1:3000/mcp",
+                                              std::chrono::duration_cast<std::chrono::seconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch())
+                                                  .count(),
+                                              3600);
+    claims["scope"] = "mcp:tools openid email";
+    claims["client_id"] = "bench-client";
+    authorization = "Bearer " + key.token(claims);
+    transport->set_access_control(&gate);
+  }
+
+  static mcp::auth::JwksOptions jwks_options() {
+    mcp::auth::JwksOptions o;
+    o.jwks_url = "https://issuer.example.com/jwks.json";
+    o.issuer = kIssuer;
+    return o;
+  }
+  static mcp::auth::VerifierOptions verifier_options() {
+    mcp::auth::VerifierOptions o;
+    o.rules.issuer = kIssuer;
+    return o;
+  }
+  static mcp::auth::ResourceServerOptions gate_options() {
+    mcp::auth::ResourceServerOptions o;
+    o.authorization_servers = {kIssuer};
+    o.required_scopes = {"mcp:tools"};
+    return o;
+  }
+
+  mcp::testing::TestKey key;
+  mcp::testing::FakeHttpClient http;
+  mcp::auth::PublicUrl public_url;
+  mcp::auth::JwksCache keys;
+  mcp::auth::TokenVerifier verifier;
+  mcp::auth::ResourceServer gate;
+  std::string authorization;
+};
+
 mcp::http::Request base_request(std::string body) {
   mcp::http::Request r;
   r.method = "POST";
@@ -273,6 +333,64 @@ void BM_Transport_Legacy_Initialize(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Transport_Legacy_Initialize);
+
+// The two authenticated variants are BM_Transport_*_ToolsCall plus the gate:
+// their difference is what --auth oidc costs per request once the token's
+// verification is cached.
+void BM_Transport_Legacy_ToolsCall_Auth(benchmark::State& state) {
+  AuthenticatedServer s;
+  auto init = base_request(kInitialize);
+  init.headers.add("Authorization", s.authorization);
+  const auto resp = s.post(init);
+  const auto sid = resp.headers.get("mcp-session-id");
+  if (resp.status != 200 || !sid) {
+    state.SkipWithError(("initialize failed: " + std::to_string(resp.status)).c_str());
+    return;
+  }
+  auto prepared = base_request(kLegacyCall);
+  prepared.headers.add("Mcp-Session-Id", std::string(*sid));
+  prepared.headers.add("MCP-Protocol-Version", "2025-11-25");
+  prepared.headers.add("Authorization", s.authorization);
+  check_greeting(state, s.post(prepared));
+  for (auto _ : state) {
+    auto r = s.post(prepared);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_Transport_Legacy_ToolsCall_Auth);
+
+void BM_Transport_Modern_ToolsCall_Auth(benchmark::State& state) {
+  AuthenticatedServer s;
+  auto prepared = base_request(kModernCall);
+  prepared.headers.add("MCP-Protocol-Version", "2026-07-28");
+  prepared.headers.add("Mcp-Method", "tools/call");
+  prepared.headers.add("Mcp-Name", "greet");
+  prepared.headers.add("Authorization", s.authorization);
+  check_greeting(state, s.post(prepared));
+  for (auto _ : state) {
+    auto r = s.post(prepared);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_Transport_Modern_ToolsCall_Auth);
+
+// The gate alone with a cached verification: header checks, the canonical
+// resource URL, the cache lookup, required scopes.
+void BM_Auth_Gate_Cached(benchmark::State& state) {
+  AuthenticatedServer s;
+  auto prepared = base_request(kLegacyCall);
+  prepared.headers.add("Authorization", s.authorization);
+  auto first = s.gate.try_authenticate(prepared);
+  if (!first || !*first) {
+    state.SkipWithError("the token was not accepted");
+    return;
+  }
+  for (auto _ : state) {
+    auto r = s.gate.try_authenticate(prepared);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_Auth_Gate_Cached);
 
 }  // namespace
 

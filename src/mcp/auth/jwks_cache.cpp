@@ -138,27 +138,31 @@ void JwksCache::prefetch() { impl_->start_fetch(); }
 
 bool JwksCache::has_keys() const { return impl_->keys != nullptr; }
 
-void JwksCache::find(const std::string& kid, Callback done) {
+std::optional<JwksCache::Lookup> JwksCache::find_now(const std::string& kid) {
   Impl& s = *impl_;
-  const auto wait = [&] {
-    if (s.waiters.size() >= kMaxWaiters) return done(Status::kUnavailable, nullptr);
-    s.waiters.emplace_back(kid, std::move(done));
-    s.start_fetch();
-  };
-  if (s.fetching) {
-    // A fetch is running: known keys answer now, the rest wait for it.
-    if (s.keys && s.keys->find(kid) != nullptr) return s.answer(kid, done);
-    return wait();
-  }
-  if (s.keys) {
-    if (const Jwk* k = s.keys->find(kid); k != nullptr) {
-      // Refresh a stale set in the background; the cached key answers now.
-      if (s.options.now() - s.fetched_at >= s.options.cache_ttl && s.may_fetch()) s.start_fetch();
-      return s.answer(kid, done);
+  const auto known = [&]() -> std::shared_ptr<const Jwk> {
+    if (!s.keys) return nullptr;
+    for (const auto& k : s.keys->keys) {
+      if (k->kid() == kid) return k;
     }
+    return nullptr;
+  };
+  if (auto key = known()) {
+    // Refresh a stale set in the background; the cached key answers now.
+    if (!s.fetching && s.options.now() - s.fetched_at >= s.options.cache_ttl && s.may_fetch()) s.start_fetch();
+    return Lookup{Status::kFound, std::move(key)};
   }
-  if (s.may_fetch()) return wait();
-  s.answer(kid, done);
+  // Unknown kid: wait for a fetch in progress, or start one if allowed.
+  if (s.fetching || s.may_fetch()) return std::nullopt;
+  return Lookup{s.keys ? Status::kUnknownKid : Status::kUnavailable, nullptr};
+}
+
+void JwksCache::find(const std::string& kid, Callback done) {
+  if (auto now = find_now(kid)) return done(now->status, now->key);
+  Impl& s = *impl_;
+  if (s.waiters.size() >= kMaxWaiters) return done(Status::kUnavailable, nullptr);
+  s.waiters.emplace_back(kid, std::move(done));
+  s.start_fetch();
 }
 
 }  // namespace mcp::auth

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,13 @@ class JwksCache {
   JwksCache(const JwksCache&) = delete;
   JwksCache& operator=(const JwksCache&) = delete;
 
+  struct Lookup {
+    Status status;
+    std::shared_ptr<const Jwk> key;
+  };
+  // The answer for `kid` if it is known without waiting for a fetch (a stale
+  // set is refreshed in the background meanwhile); nullopt otherwise.
+  std::optional<Lookup> find_now(const std::string& kid);
   // Finds the key for `kid`. Runs `done` inside this call when the answer is
   // known now, otherwise once the fetch in progress completes.
   void find(const std::string& kid, Callback done);

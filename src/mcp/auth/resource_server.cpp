@@ -59,22 +59,6 @@ bool query_has_token(std::string_view query) {
   return false;
 }
 
-// RFC 6750 §2.1 b64token.
-bool is_b64token(std::string_view t) {
-  std::size_t i = 0;
-  for (; i < t.size(); ++i) {
-    const char c = t[i];
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
-    if (!ok) break;
-  }
-  if (i == 0) return false;
-  for (; i < t.size(); ++i) {
-    if (t[i] != '=') return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 ResourceServer::ResourceServer(ResourceServerOptions options, const PublicUrl& public_url,
@@ -126,10 +110,10 @@ std::optional<transport::AccessDenied> ResourceServer::check_scopes(
                    fmt::format("this request needs the scopes: {}", join(needed)), scopes);
 }
 
-void ResourceServer::authenticate(const http::Request& request,
-                                  std::function<void(transport::AuthResult)> done) {
+util::Expected<std::string_view, transport::AccessDenied> ResourceServer::bearer_token(
+    const http::Request& request) const {
   const auto bad_request = [&](std::string_view why) {
-    done(util::unexpected(challenge(request, 400, "invalid_request", why, options_.required_scopes)));
+    return util::unexpected(challenge(request, 400, "invalid_request", why, options_.required_scopes));
   };
   if (query_has_token(request.query())) return bad_request("access tokens are not accepted in the query string");
   std::optional<std::string_view> header;
@@ -138,38 +122,55 @@ void ResourceServer::authenticate(const http::Request& request,
     if (header) return bad_request("more than one Authorization header");
     header = h.value;
   }
-  const auto missing = [&] {
-    done(util::unexpected(challenge(request, 401, {}, {}, options_.required_scopes)));
-  };
+  // No credentials (or another scheme, which is not ours): the plain challenge.
+  const auto missing = [&] { return util::unexpected(challenge(request, 401, {}, {}, options_.required_scopes)); };
   if (!header) return missing();
   const std::string_view value = util::trim(*header);
   const auto space = value.find(' ');
-  if (!util::iequals(value.substr(0, space), "bearer")) return missing();  // another scheme: not ours
+  if (!util::iequals(value.substr(0, space), "bearer")) return missing();
   const std::string_view token =
       space == std::string_view::npos ? std::string_view() : util::trim(value.substr(space + 1));
   const auto invalid = [&](std::string_view why) {
-    done(util::unexpected(challenge(request, 401, "invalid_token", why, options_.required_scopes)));
+    return util::unexpected(challenge(request, 401, "invalid_token", why, options_.required_scopes));
   };
   if (token.empty()) return invalid("empty bearer token");
+  // The token's characters are checked by the JWT decoder on a cache miss; a
+  // hit means it equals a token that passed.
   if (token.size() > kMaxTokenBytes) return invalid("token too large");
-  if (!is_b64token(token)) return invalid("malformed token");
+  return token;
+}
 
-  const std::string audience = public_url_.resource(request);
-  verifier_.verify(token, audience,
+transport::AuthResult ResourceServer::conclude(const http::Request& request, VerifyResult result) const {
+  if (!result) {
+    const auto& r = result.error();
+    if (r.kind == TokenRejection::Kind::kUnavailable) {
+      return util::unexpected(transport::AccessDenied{
+          503, {}, "Service Unavailable: the authorization server's keys cannot be fetched"});
+    }
+    return util::unexpected(challenge(request, 401, "invalid_token", r.reason, options_.required_scopes));
+  }
+  if (auto denied = check_scopes(request, *result.value(), options_.required_scopes)) {
+    return util::unexpected(std::move(*denied));
+  }
+  return result.value();
+}
+
+std::optional<transport::AuthResult> ResourceServer::try_authenticate(const http::Request& request) {
+  auto token = bearer_token(request);
+  if (!token) return transport::AuthResult(util::unexpected(std::move(token.error())));
+  auto verified = verifier_.verify_now(*token, public_url_.resource(request));
+  if (!verified) return std::nullopt;
+  return conclude(request, std::move(*verified));
+}
+
+void ResourceServer::authenticate(const http::Request& request,
+                                  std::function<void(transport::AuthResult)> done) {
+  auto token = bearer_token(request);
+  if (!token) return done(util::unexpected(std::move(token.error())));
+  // `request` outlives the answer: the transport keeps it in the continuation.
+  verifier_.verify(*token, public_url_.resource(request),
                    [this, &request, done = std::move(done)](VerifyResult result) {
-                     if (!result) {
-                       const auto& r = result.error();
-                       if (r.kind == TokenRejection::Kind::kUnavailable) {
-                         return done(util::unexpected(transport::AccessDenied{
-                             503, {}, "Service Unavailable: the authorization server's keys cannot be fetched"}));
-                       }
-                       return done(util::unexpected(
-                           challenge(request, 401, "invalid_token", r.reason, options_.required_scopes)));
-                     }
-                     if (auto denied = check_scopes(request, *result.value(), options_.required_scopes)) {
-                       return done(util::unexpected(std::move(*denied)));
-                     }
-                     done(result.value());
+                     done(conclude(request, std::move(result)));
                    });
 }
 

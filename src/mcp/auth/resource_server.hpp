@@ -32,6 +32,7 @@ class ResourceServer final : public transport::AccessControl {
   ResourceServer(ResourceServerOptions options, const PublicUrl& public_url, TokenVerifier& verifier,
                  std::function<std::string(const http::Request&)> authorization_server = {});
 
+  std::optional<transport::AuthResult> try_authenticate(const http::Request& request) override;
   void authenticate(const http::Request& request, std::function<void(transport::AuthResult)> done) override;
   std::optional<transport::AccessDenied> authorize(const http::Request& request, const AuthInfo& auth,
                                                    std::string_view method, const Json& params) const override;
@@ -47,6 +48,10 @@ class ResourceServer final : public transport::AccessControl {
  private:
   transport::AccessDenied challenge(const http::Request& request, int status, std::string_view error,
                                     std::string_view description, const std::vector<std::string>& scopes) const;
+  // The bearer token of a request, or the denial (query-string token, two
+  // headers, no token, malformed token).
+  util::Expected<std::string_view, transport::AccessDenied> bearer_token(const http::Request& request) const;
+  transport::AuthResult conclude(const http::Request& request, VerifyResult result) const;
   std::optional<transport::AccessDenied> check_scopes(const http::Request& request, const AuthInfo& auth,
                                                       const std::vector<std::string>& needed) const;
 

@@ -1,12 +1,14 @@
 #pragma once
 // Bearer-token verification: decode, find the signing key, verify the
-// signature, check the claims. A bounded cache of verified tokens (keyed by
-// the SHA-256 of token and audience, expiring with the token) keeps the
-// signature check off the hot path for repeat callers.
+// signature, check the claims. A bounded cache of verified tokens (the whole
+// token and audience are the key, compared in constant time; entries expire
+// with the token) keeps the signature check off the hot path for repeat
+// callers.
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,8 +43,11 @@ class TokenVerifier {
   TokenVerifier& operator=(const TokenVerifier&) = delete;
 
   // `audience`: the canonical resource URL of this request, used when the
-  // rules configure no audience. `done` runs inside this call unless a key
-  // set fetch is needed.
+  // rules configure no audience. The answer if it needs no key set fetch;
+  // nullopt otherwise.
+  std::optional<VerifyResult> verify_now(std::string_view token, std::string_view audience);
+  // Like verify_now, but waits for the key set when needed. `done` runs
+  // inside this call unless a fetch is needed.
   void verify(std::string_view token, std::string_view audience, std::function<void(VerifyResult)> done);
 
  private:

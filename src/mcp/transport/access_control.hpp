@@ -26,9 +26,12 @@ using AuthResult = util::Expected<std::shared_ptr<const AuthInfo>, AccessDenied>
 class AccessControl {
  public:
   virtual ~AccessControl() = default;
-  // Authenticates one HTTP request to the MCP endpoint. `done` runs exactly
-  // once on the executor thread, either inside this call (cached keys) or
-  // later (a key set fetch).
+  // Authenticates one HTTP request to the MCP endpoint when that needs no
+  // waiting (the usual case: keys or the verification are cached); nullopt
+  // means "call authenticate() and wait".
+  virtual std::optional<AuthResult> try_authenticate(const http::Request& request) = 0;
+  // The waiting path (a key set fetch). `done` runs exactly once on the
+  // executor thread, inside this call or later.
   virtual void authenticate(const http::Request& request, std::function<void(AuthResult)> done) = 0;
   // Authorizes one JSON-RPC request (method and params) for an authenticated
   // caller; nullopt means allowed.

@@ -146,6 +146,7 @@ struct Session {
   }
   std::string id;
   SessionClaims claims;
+  std::string subject;  // the token subject the session is bound to ("" without auth)
   SessionState state;
   EventStore store;
   Clock::time_point last_seen = Clock::now();
@@ -220,7 +221,7 @@ struct StreamableHttpTransport::Impl : std::enable_shared_from_this<StreamableHt
   // Resolves a legacy session id: nullptr when forged, expired, terminated or
   // bound to another subject.
   std::shared_ptr<Session> resolve(std::string_view sid, std::string_view subject);
-  std::shared_ptr<Session> add_session(std::string sid, const SessionClaims& claims);
+  std::shared_ptr<Session> add_session(std::string sid, const SessionClaims& claims, std::string_view subject);
   void drop_session(const std::shared_ptr<Session>& s, bool terminate);
   std::shared_ptr<http::Stream> open_stream(http::Responder& responder, const std::shared_ptr<OutStream>& os);
   void tick();
@@ -505,8 +506,12 @@ void StreamableHttpTransport::Impl::handle(http::Request req, std::shared_ptr<ht
   // CORS preflights carry no credentials by definition; they get the plain
   // method answer.
   if (access == nullptr || req.method == "OPTIONS") return dispatch(req, responder, start, nullptr);
-  // Every request to the endpoint is authenticated, initialize included. The
-  // gate may answer later (a key set fetch), so the request moves into the
+  // Every request to the endpoint is authenticated, initialize included.
+  if (auto now = access->try_authenticate(req)) {
+    if (!*now) return deny(req, responder, now->error(), start);
+    return dispatch(req, responder, start, now->value());
+  }
+  // The gate must wait (a key set fetch): the request moves into the
   // continuation.
   auto pending = std::make_shared<http::Request>(std::move(req));
   std::weak_ptr<Impl> weak = weak_from_this();
@@ -761,7 +766,7 @@ void StreamableHttpTransport::Impl::handle_initialize(const http::Request& req, 
   claims.issued_at = unix_now();
   claims.subject_hash = subject_hash(subject_of(auth));
   const std::string sid = ids.issue(claims);
-  auto session = add_session(sid, claims);
+  auto session = add_session(sid, claims, subject_of(auth));
   session->state.client_info = params.value("clientInfo", Json::object());
   if (const auto caps = params.find("capabilities"); caps != params.end() && caps->is_object()) {
     session->state.client_capabilities = *caps;
@@ -981,10 +986,11 @@ void StreamableHttpTransport::Impl::handle_delete(http::Request& req,
 
 // ----------------------------------------------------------------- sessions
 
-std::shared_ptr<Session> StreamableHttpTransport::Impl::add_session(std::string sid,
-                                                                    const SessionClaims& claims) {
+std::shared_ptr<Session> StreamableHttpTransport::Impl::add_session(std::string sid, const SessionClaims& claims,
+                                                                    std::string_view subject) {
   auto session =
       std::make_shared<Session>(sid, claims, options.events_per_stream, options.streams_per_session);
+  session->subject = std::string(subject);
   std::weak_ptr<Session> weak = session;
   session->listener = server.add_listener(
       Server::Listener{[weak](std::string_view method, const Json& params) {
@@ -1008,7 +1014,9 @@ std::shared_ptr<Session> StreamableHttpTransport::Impl::resolve(std::string_view
   const std::string key(sid);
   if (terminated.contains(key)) return nullptr;
   if (auto it = sessions.find(key); it != sessions.end()) {
-    if (it->second->claims.subject_hash != subject_hash(subject)) return nullptr;
+    // The id's subject hash was checked when this state was built; comparing
+    // the subject itself avoids hashing on every request.
+    if (it->second->subject != subject) return nullptr;
     it->second->last_seen = Clock::now();
     return it->second;
   }
@@ -1019,7 +1027,7 @@ std::shared_ptr<Session> StreamableHttpTransport::Impl::resolve(std::string_view
   // A session created by another instance (or before a restart): rebuild its
   // per-instance state from the id.
   if (sessions.size() >= options.max_sessions) return nullptr;
-  return add_session(key, *claims);
+  return add_session(key, *claims, subject);
 }
 
 void StreamableHttpTransport::Impl::drop_session(const std::shared_ptr<Session>& s, bool terminate) {

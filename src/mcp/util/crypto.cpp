@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <cstring>
 #include <stdexcept>
 
 namespace mcp::util {
@@ -18,9 +19,12 @@ std::string random_bytes(std::size_t n) {
 }
 
 Sha256Digest sha256(std::string_view data) {
+  // Fetched once: EVP_sha256() makes OpenSSL 3 look the implementation up
+  // (under a lock) on every digest, which costs more than hashing a token.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   Sha256Digest out{};
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), out.data(), &len, kSha256 != nullptr ? kSha256 : EVP_sha256(), nullptr);
   return out;
 }
 
@@ -37,7 +41,21 @@ std::string to_hex(std::string_view bytes) {
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  // Eight bytes per step, no early exit: as constant-time as CRYPTO_memcmp
+  // (which goes byte by byte) and several times faster on a 1 KB token.
+  std::uint64_t diff = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    diff |= x ^ y;
+  }
+  for (; i < a.size(); ++i) {
+    diff |= static_cast<std::uint64_t>(static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]));
+  }
+  return diff == 0;
 }
 
 struct HmacSha256::Impl {
