@@ -225,11 +225,11 @@ struct AuthenticatedServer : InMemoryServer {
     };
     keys.prefetch();
     http.deliver();
-    Json claims = mcp::testing::access_claims(kIssuer, "http://127.0.0.1:3000/mcp",
-                                              std::chrono::duration_cast<std::chrono::seconds>(
-                                                  std::chrono::system_clock::now().time_since_epoch())
-                                                  .count(),
-                                              3600);
+    Json claims = mcp::testing::access_claims(
+        kIssuer, "http://127.0.0.1:3000/mcp",
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count(),
+        3600);
     claims["scope"] = "mcp:tools openid email";
     claims["client_id"] = "bench-client";
     authorization = "Bearer " + key.token(claims);

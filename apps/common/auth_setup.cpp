@@ -51,10 +51,11 @@ bool is_loopback_bind(std::string_view host) {
 
 util::Expected<std::string, std::string> checked_url(std::string_view what, const std::string& url) {
   auto parsed = auth::parse_url(url);
-  if (!parsed) return util::unexpected(fmt::format("{} '{}' is not a valid URL: {}", what, url, parsed.error()));
+  if (!parsed)
+    return util::unexpected(fmt::format("{} '{}' is not a valid URL: {}", what, url, parsed.error()));
   if (!auth::is_secure_or_loopback(*parsed)) {
-    return util::unexpected(fmt::format("{} must use https (http is allowed for loopback addresses only): {}",
-                                        what, url));
+    return util::unexpected(
+        fmt::format("{} must use https (http is allowed for loopback addresses only): {}", what, url));
   }
   return url;
 }
@@ -72,14 +73,17 @@ void add_auth_flags(CLI::App& cli, AuthFlags& f) {
   cli.add_option("--public-url", f.public_url,
                  "Canonical public URL of the MCP endpoint (e.g. https://api.example.com/prod/mcp)")
       ->envname("MCP_PUBLIC_URL");
-  cli.add_flag("--trust-proxy", f.trust_proxy,
-               "Derive the public URL from X-Forwarded-Proto/Host/Prefix (only behind a proxy that sets them)")
+  cli.add_flag(
+         "--trust-proxy", f.trust_proxy,
+         "Derive the public URL from X-Forwarded-Proto/Host/Prefix (only behind a proxy that sets them)")
       ->envname("MCP_TRUST_PROXY");
-  cli.add_option("--oauth-issuer", f.issuer, "Token issuer (oidc: required; cognito: overrides the derived one)")
+  cli.add_option("--oauth-issuer", f.issuer,
+                 "Token issuer (oidc: required; cognito: overrides the derived one)")
       ->envname("OAUTH_ISSUER");
   cli.add_option("--oauth-jwks-url", f.jwks_url, "JWKS URL (default: from the issuer's discovery document)")
       ->envname("OAUTH_JWKS_URL");
-  cli.add_option("--oauth-audience", f.audience, "Accepted token audience (default: the canonical resource URL)")
+  cli.add_option("--oauth-audience", f.audience,
+                 "Accepted token audience (default: the canonical resource URL)")
       ->envname("OAUTH_AUDIENCE");
   cli.add_option("--required-scopes", f.required_scopes, "Space-separated scopes every MCP request needs")
       ->envname("MCP_REQUIRED_SCOPES");
@@ -87,7 +91,8 @@ void add_auth_flags(CLI::App& cli, AuthFlags& f) {
                  R"(JSON object of extra scopes per tool, e.g. {"bedrock_report":"usage:read"})")
       ->envname("MCP_TOOL_SCOPES");
   cli.add_option("--cognito-region", f.cognito_region, "Cognito user pool region")->envname("COGNITO_REGION");
-  cli.add_option("--cognito-user-pool-id", f.cognito_user_pool_id, "Cognito user pool id (e.g. us-east-1_AbC123)")
+  cli.add_option("--cognito-user-pool-id", f.cognito_user_pool_id,
+                 "Cognito user pool id (e.g. us-east-1_AbC123)")
       ->envname("COGNITO_USER_POOL_ID");
   cli.add_option("--cognito-allowed-client-ids", f.cognito_allowed_client_ids,
                  "Comma-separated app client ids whose access tokens are accepted")
@@ -135,9 +140,13 @@ struct AuthStack::Impl {
 AuthStack::AuthStack() : impl_(std::make_unique<Impl>()) {}
 AuthStack::~AuthStack() = default;
 
-transport::AccessControl* AuthStack::access_control() { return impl_->resource.get(); }
+transport::AccessControl* AuthStack::access_control() {
+  return impl_->resource.get();
+}
 
-std::string AuthStack::describe() const { return impl_->description; }
+std::string AuthStack::describe() const {
+  return impl_->description;
+}
 
 void AuthStack::start() {
   if (impl_->keys) impl_->keys->prefetch();
@@ -149,12 +158,14 @@ bool AuthStack::route(const http::Request& request, const std::shared_ptr<http::
 }
 
 util::Expected<std::unique_ptr<AuthStack>, std::string> AuthStack::create(const AuthFlags& f,
-                                                                           const std::string& endpoint,
-                                                                           const std::string& host,
-                                                                           Executor& executor,
-                                                                           const util::Logger& log) {
+                                                                          const std::string& endpoint,
+                                                                          const std::string& host,
+                                                                          Executor& executor,
+                                                                          const util::Logger& log) {
   using R = util::Expected<std::unique_ptr<AuthStack>, std::string>;
-  const auto fail = [](std::string why) -> R { return util::unexpected(std::move(why)); };
+  const auto fail = [](std::string why) -> R {
+    return util::unexpected(std::move(why));
+  };
   std::unique_ptr<AuthStack> stack(new AuthStack());
   Impl& s = *stack->impl_;
   s.mode = f.mode;
@@ -166,10 +177,11 @@ util::Expected<std::unique_ptr<AuthStack>, std::string> AuthStack::create(const 
 
   if (f.mode == "none") {
     if (!is_loopback_bind(host) && !f.allow_insecure_public) {
-      return fail(fmt::format(
-          "--auth none serves anyone who can reach {}; bind a loopback address, configure --auth oidc|cognito, "
-          "or pass --allow-insecure-public",
-          host));
+      return fail(
+          fmt::format("--auth none serves anyone who can reach {}; bind a loopback address, configure --auth "
+                      "oidc|cognito, "
+                      "or pass --allow-insecure-public",
+                      host));
     }
     if (f.facade) return fail("--auth-facade needs --auth oidc or --auth cognito");
     s.description = "none";
@@ -218,9 +230,10 @@ util::Expected<std::unique_ptr<AuthStack>, std::string> AuthStack::create(const 
       facade_token = "https://" + domain + "/oauth2/token";
     }
     if (facade_client.empty()) facade_client = rules.allowed_client_ids.front();
-    if (f.facade && std::find(rules.allowed_client_ids.begin(), rules.allowed_client_ids.end(), facade_client) ==
-                        rules.allowed_client_ids.end()) {
-      return fail(fmt::format("FACADE_CLIENT_ID '{}' must be one of COGNITO_ALLOWED_CLIENT_IDS", facade_client));
+    if (f.facade && std::find(rules.allowed_client_ids.begin(), rules.allowed_client_ids.end(),
+                              facade_client) == rules.allowed_client_ids.end()) {
+      return fail(
+          fmt::format("FACADE_CLIENT_ID '{}' must be one of COGNITO_ALLOWED_CLIENT_IDS", facade_client));
     }
     if (f.facade && facade_upstream.empty() && facade_authorize.empty()) {
       return fail("--auth-facade with --auth cognito needs COGNITO_DOMAIN (or FACADE_UPSTREAM_ISSUER)");
@@ -254,7 +267,8 @@ util::Expected<std::unique_ptr<AuthStack>, std::string> AuthStack::create(const 
       return fail(R"(MCP_TOOL_SCOPES must be a JSON object such as {"tool":"scope1 scope2"})");
     for (const auto& [tool, scopes] : doc->items()) {
       if (!scopes.is_string())
-        return fail(fmt::format("MCP_TOOL_SCOPES: the scopes of '{}' must be a space-separated string", tool));
+        return fail(
+            fmt::format("MCP_TOOL_SCOPES: the scopes of '{}' must be a space-separated string", tool));
       rs.tool_scopes[tool] = split_scopes(scopes.get<std::string>());
     }
   }
@@ -288,10 +302,13 @@ util::Expected<std::unique_ptr<AuthStack>, std::string> AuthStack::create(const 
     if (auto problem = auth::Facade::config_error(fc)) return fail(*problem);
     s.facade = std::make_unique<auth::Facade>(std::move(fc), *s.public_url, *s.client, log);
     auth::Facade* facade = s.facade.get();
-    as_for_request = [facade](const http::Request& r) { return facade->issuer(r); };
+    as_for_request = [facade](const http::Request& r) {
+      return facade->issuer(r);
+    };
     if (facade_secret.empty()) {
       log.warn(
-          "FACADE_SECRET is not set: facade client ids and codes are sealed with a random per-process key, so "
+          "FACADE_SECRET is not set: facade client ids and codes are sealed with a random per-process key, "
+          "so "
           "registrations do not survive a restart or move between instances");
     }
   }

@@ -48,10 +48,10 @@ class AuthStack {
   // Validates the flags; the error is one readable line. `host` is the bind
   // address (--auth none refuses non-loopback binds unless allowed).
   static util::Expected<std::unique_ptr<AuthStack>, std::string> create(const AuthFlags& flags,
-                                                                         const std::string& endpoint,
-                                                                         const std::string& host,
-                                                                         Executor& executor,
-                                                                         const util::Logger& log);
+                                                                        const std::string& endpoint,
+                                                                        const std::string& host,
+                                                                        Executor& executor,
+                                                                        const util::Logger& log);
   ~AuthStack();
   AuthStack(const AuthStack&) = delete;
   AuthStack& operator=(const AuthStack&) = delete;

@@ -175,10 +175,9 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   // The first line on stdout names the URL (tests and scripts read it), even
   // when info logging is off.
   if (log.enabled(util::LogLevel::kInfo)) {
-    log.info("listening", {{"url", url},
-                           {"server", app.info.name},
-                           {"version", app.info.version},
-                           {"auth", auth.describe()}});
+    log.info(
+        "listening",
+        {{"url", url}, {"server", app.info.name}, {"version", app.info.version}, {"auth", auth.describe()}});
   } else {
     std::printf("%s\n", url.c_str());
     std::fflush(stdout);

@@ -39,7 +39,8 @@ class JwksCacheTest : public ::testing::Test {
     http.handler = [this](const http::ClientRequest& r) -> http::ClientResult {
       if (!up) return FakeHttpClient::down();
       if (r.url == kJwksUrl) return FakeHttpClient::ok(jwks);
-      if (r.url == std::string(kIssuer) + "/.well-known/openid-configuration") return FakeHttpClient::ok(discovery);
+      if (r.url == std::string(kIssuer) + "/.well-known/openid-configuration")
+        return FakeHttpClient::ok(discovery);
       return FakeHttpClient::ok("{}", 404);
     };
   }
@@ -50,7 +51,9 @@ class JwksCacheTest : public ::testing::Test {
     o.issuer = kIssuer;
     o.min_refetch = std::chrono::seconds(30);
     o.cache_ttl = std::chrono::seconds(600);
-    o.now = [this] { return now; };
+    o.now = [this] {
+      return now;
+    };
     return auth::JwksCache(std::move(o), http, log);
   }
 
@@ -174,7 +177,9 @@ class VerifierTest : public JwksCacheTest {
     auth::VerifierOptions o;
     o.rules.issuer = kIssuer;
     o.cache_entries = 2;
-    o.unix_now = [this] { return clock; };
+    o.unix_now = [this] {
+      return clock;
+    };
     return o;
   }
 
@@ -333,7 +338,8 @@ class GateTest : public JwksCacheTest {
 TEST_F(GateTest, InitializeWithoutATokenIsChallenged) {
   auto r = send(post(initialize_body(), {}));
   EXPECT_EQ(r->r->response.status, 401);
-  EXPECT_EQ(challenge(*r), std::string("Bearer resource_metadata=\"") + kMetadata + "\", scope=\"mcp:tools\"");
+  EXPECT_EQ(challenge(*r),
+            std::string("Bearer resource_metadata=\"") + kMetadata + "\", scope=\"mcp:tools\"");
   EXPECT_EQ(Json::parse(r->r->response.body)["error"]["code"], -32000);
 }
 
@@ -386,7 +392,8 @@ TEST_F(GateTest, TokensInTheQueryStringAreRefused) {
 
 TEST_F(GateTest, TwoAuthorizationHeadersAreABadRequest) {
   const std::string t = token("alice");
-  auto r = send(post(initialize_body(), {{"Authorization", "Bearer " + t}, {"Authorization", "Bearer " + t}}));
+  auto r =
+      send(post(initialize_body(), {{"Authorization", "Bearer " + t}, {"Authorization", "Bearer " + t}}));
   EXPECT_EQ(r->r->response.status, 400);
 }
 
@@ -431,8 +438,9 @@ TEST_F(GateTest, GetAndDeleteAreAuthenticatedToo) {
 
 class MetadataTest : public GateTest {
  protected:
-  std::shared_ptr<RecordingResponder> fetch(const std::string& path, const auth::ResourceServer& rs,
-                                            const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+  std::shared_ptr<RecordingResponder> fetch(
+      const std::string& path, const auth::ResourceServer& rs,
+      const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     http::Request req;
     req.method = "GET";
     req.target = path;
@@ -491,7 +499,8 @@ TEST_F(MetadataTest, TheFacadeNamesItselfAsTheAuthorizationServer) {
   auth::ResourceServer rs({.endpoint = "/mcp", .authorization_servers = {kIssuer}}, public_url, verifier,
                           [](const http::Request&) { return std::string("http://localhost:3000"); });
   auto r = fetch("/.well-known/oauth-protected-resource", rs);
-  EXPECT_EQ(Json::parse(r->r->response.body)["authorization_servers"], Json::array({"http://localhost:3000"}));
+  EXPECT_EQ(Json::parse(r->r->response.body)["authorization_servers"],
+            Json::array({"http://localhost:3000"}));
 }
 
 }  // namespace

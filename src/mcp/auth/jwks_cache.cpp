@@ -17,7 +17,10 @@ constexpr std::size_t kMaxWaiters = 10'000;
 
 struct JwksCache::Impl : std::enable_shared_from_this<JwksCache::Impl> {
   Impl(JwksOptions o, http::Client& c, const util::Logger& l) : options(std::move(o)), client(c), log(l) {
-    if (!options.now) options.now = [] { return Clock::now(); };
+    if (!options.now)
+      options.now = [] {
+        return Clock::now();
+      };
     jwks_url = options.jwks_url;
   }
 
@@ -32,9 +35,7 @@ struct JwksCache::Impl : std::enable_shared_from_this<JwksCache::Impl> {
   bool alive = true;
   std::vector<std::pair<std::string, Callback>> waiters;
 
-  bool may_fetch() const {
-    return !last_attempt || options.now() - *last_attempt >= options.min_refetch;
-  }
+  bool may_fetch() const { return !last_attempt || options.now() - *last_attempt >= options.min_refetch; }
 
   void answer(const std::string& kid, const Callback& done) const {
     if (!keys) return done(Status::kUnavailable, nullptr);
@@ -79,7 +80,8 @@ struct JwksCache::Impl : std::enable_shared_from_this<JwksCache::Impl> {
     if (result->status != 200) return fmt::format("HTTP {}", result->status);
     const auto doc = parse_strict_json(result->body);
     if (!doc || !doc->is_object()) return std::string("not a JSON object");
-    if (doc->value("issuer", "") != options.issuer) return std::string("issuer in the document does not match");
+    if (doc->value("issuer", "") != options.issuer)
+      return std::string("issuer in the document does not match");
     const std::string uri = doc->value("jwks_uri", "");
     const auto parsed = parse_url(uri);
     if (!parsed || !is_secure_or_loopback(*parsed)) return std::string("jwks_uri missing or not https");
@@ -113,7 +115,8 @@ struct JwksCache::Impl : std::enable_shared_from_this<JwksCache::Impl> {
 
   void fetch_failed(const std::string& why) {
     if (keys) {
-      log.warn("jwks refresh failed; keeping the last good key set", {{"jwks_url", jwks_url}, {"error", why}});
+      log.warn("jwks refresh failed; keeping the last good key set",
+               {{"jwks_url", jwks_url}, {"error", why}});
     } else {
       log.error("jwks unavailable: requests are refused with 503 until the key set can be fetched",
                 {{"jwks_url", jwks_url.empty() ? options.issuer : jwks_url}, {"error", why}});
@@ -132,11 +135,17 @@ struct JwksCache::Impl : std::enable_shared_from_this<JwksCache::Impl> {
 JwksCache::JwksCache(JwksOptions options, http::Client& client, const util::Logger& log)
     : impl_(std::make_shared<Impl>(std::move(options), client, log)) {}
 
-JwksCache::~JwksCache() { impl_->alive = false; }
+JwksCache::~JwksCache() {
+  impl_->alive = false;
+}
 
-void JwksCache::prefetch() { impl_->start_fetch(); }
+void JwksCache::prefetch() {
+  impl_->start_fetch();
+}
 
-bool JwksCache::has_keys() const { return impl_->keys != nullptr; }
+bool JwksCache::has_keys() const {
+  return impl_->keys != nullptr;
+}
 
 std::optional<JwksCache::Lookup> JwksCache::find_now(const std::string& kid) {
   Impl& s = *impl_;
@@ -149,7 +158,8 @@ std::optional<JwksCache::Lookup> JwksCache::find_now(const std::string& kid) {
   };
   if (auto key = known()) {
     // Refresh a stale set in the background; the cached key answers now.
-    if (!s.fetching && s.options.now() - s.fetched_at >= s.options.cache_ttl && s.may_fetch()) s.start_fetch();
+    if (!s.fetching && s.options.now() - s.fetched_at >= s.options.cache_ttl && s.may_fetch())
+      s.start_fetch();
     return Lookup{Status::kFound, std::move(key)};
   }
   // Unknown kid: wait for a fetch in progress, or start one if allowed.

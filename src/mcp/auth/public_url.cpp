@@ -97,7 +97,8 @@ PublicUrl::PublicUrl(std::string configured, std::string endpoint, bool trust_pr
       std::string path = parsed->path;
       // The public path ends with the endpoint path when a proxy strips a
       // prefix (a stage); what precedes it is the public base path.
-      if (path.size() >= endpoint_.size() && path.compare(path.size() - endpoint_.size(), endpoint_.size(), endpoint_) == 0) {
+      if (path.size() >= endpoint_.size() &&
+          path.compare(path.size() - endpoint_.size(), endpoint_.size(), endpoint_) == 0) {
         path.resize(path.size() - endpoint_.size());
       }
       configured_base_ = parsed->origin() + path;

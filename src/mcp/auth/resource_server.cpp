@@ -115,7 +115,8 @@ util::Expected<std::string_view, transport::AccessDenied> ResourceServer::bearer
   const auto bad_request = [&](std::string_view why) {
     return util::unexpected(challenge(request, 400, "invalid_request", why, options_.required_scopes));
   };
-  if (query_has_token(request.query())) return bad_request("access tokens are not accepted in the query string");
+  if (query_has_token(request.query()))
+    return bad_request("access tokens are not accepted in the query string");
   std::optional<std::string_view> header;
   for (const auto& h : request.headers.items()) {
     if (!util::iequals(h.name, "authorization")) continue;
@@ -123,7 +124,9 @@ util::Expected<std::string_view, transport::AccessDenied> ResourceServer::bearer
     header = h.value;
   }
   // No credentials (or another scheme, which is not ours): the plain challenge.
-  const auto missing = [&] { return util::unexpected(challenge(request, 401, {}, {}, options_.required_scopes)); };
+  const auto missing = [&] {
+    return util::unexpected(challenge(request, 401, {}, {}, options_.required_scopes));
+  };
   if (!header) return missing();
   const std::string_view value = util::trim(*header);
   const auto space = value.find(' ');
@@ -175,7 +178,8 @@ void ResourceServer::authenticate(const http::Request& request,
 }
 
 std::optional<transport::AccessDenied> ResourceServer::authorize(const http::Request& request,
-                                                                 const AuthInfo& auth, std::string_view method,
+                                                                 const AuthInfo& auth,
+                                                                 std::string_view method,
                                                                  const Json& params) const {
   if (method != "tools/call" || options_.tool_scopes.empty() || !params.is_object()) return std::nullopt;
   const auto name = params.find("name");

@@ -17,12 +17,12 @@
 namespace mcp::auth {
 
 struct ResourceServerOptions {
-  std::string endpoint = "/mcp";                  // local path of the MCP endpoint
-  std::vector<std::string> authorization_servers;  // issuers listed in the metadata
-  std::vector<std::string> required_scopes;        // for every request
+  std::string endpoint = "/mcp";                                // local path of the MCP endpoint
+  std::vector<std::string> authorization_servers;               // issuers listed in the metadata
+  std::vector<std::string> required_scopes;                     // for every request
   std::map<std::string, std::vector<std::string>> tool_scopes;  // extra scopes per tool (tools/call)
-  std::vector<std::string> extra_scopes_supported;  // advertised besides the above
-  std::string resource_name;                        // human-readable, optional
+  std::vector<std::string> extra_scopes_supported;              // advertised besides the above
+  std::string resource_name;                                    // human-readable, optional
 };
 
 class ResourceServer final : public transport::AccessControl {
@@ -35,7 +35,8 @@ class ResourceServer final : public transport::AccessControl {
   std::optional<transport::AuthResult> try_authenticate(const http::Request& request) override;
   void authenticate(const http::Request& request, std::function<void(transport::AuthResult)> done) override;
   std::optional<transport::AccessDenied> authorize(const http::Request& request, const AuthInfo& auth,
-                                                   std::string_view method, const Json& params) const override;
+                                                   std::string_view method,
+                                                   const Json& params) const override;
 
   // Serves the RFC 9728 document (GET/HEAD/OPTIONS) at the root well-known
   // URL and its endpoint-suffixed forms; false when `request` is not for it.
@@ -47,7 +48,8 @@ class ResourceServer final : public transport::AccessControl {
 
  private:
   transport::AccessDenied challenge(const http::Request& request, int status, std::string_view error,
-                                    std::string_view description, const std::vector<std::string>& scopes) const;
+                                    std::string_view description,
+                                    const std::vector<std::string>& scopes) const;
   // The bearer token of a request, or the denial (query-string token, two
   // headers, no token, malformed token).
   util::Expected<std::string_view, transport::AccessDenied> bearer_token(const http::Request& request) const;

@@ -70,11 +70,13 @@ struct TokenVerifier::Impl {
     cache.emplace(key, CacheEntry{std::string(token), std::string(audience), auth, until});
   }
 
-  VerifyResult finish(const DecodedJwt& jwt, const Jwk& key, std::string_view token, std::string_view audience) {
+  VerifyResult finish(const DecodedJwt& jwt, const Jwk& key, std::string_view token,
+                      std::string_view audience) {
     if (!verify_signature(jwt, key)) return invalid("signature verification failed");
     const std::int64_t now = options.unix_now();
     util::Expected<AuthInfo, std::string> claims = [&] {
-      if (!options.rules.audiences.empty() || audience.empty()) return check_claims(jwt.payload, options.rules, now);
+      if (!options.rules.audiences.empty() || audience.empty())
+        return check_claims(jwt.payload, options.rules, now);
       ClaimRules rules = options.rules;
       rules.audiences = {std::string(audience)};
       return check_claims(jwt.payload, rules, now);
@@ -87,7 +89,8 @@ struct TokenVerifier::Impl {
 
   static VerifyResult from_lookup(JwksCache::Status status) {
     if (status == JwksCache::Status::kUnavailable) {
-      return util::unexpected(TokenRejection{TokenRejection::Kind::kUnavailable, "signing keys are unavailable"});
+      return util::unexpected(
+          TokenRejection{TokenRejection::Kind::kUnavailable, "signing keys are unavailable"});
     }
     return invalid("unknown signing key (kid)");
   }
@@ -100,7 +103,8 @@ TokenVerifier::~TokenVerifier() = default;
 
 std::optional<VerifyResult> TokenVerifier::verify_now(std::string_view token, std::string_view audience) {
   if (token.size() > kMaxTokenBytes) return VerifyResult(invalid("token too large"));
-  if (auto hit = impl_->cached(Impl::cache_key(token, audience), token, audience, impl_->options.unix_now())) {
+  if (auto hit =
+          impl_->cached(Impl::cache_key(token, audience), token, audience, impl_->options.unix_now())) {
     return VerifyResult(std::move(hit));
   }
   auto jwt = decode_jwt(token);

@@ -107,7 +107,8 @@ http::ClientResult run(const http::ClientRequest& request, const std::atomic<boo
       return util::unexpected(
           fmt::format("response from {} exceeds {} bytes", request.url, request.max_response_bytes));
     }
-    return util::unexpected(fmt::format("{} {} failed: {}", request.method, request.url, curl_easy_strerror(rc)));
+    return util::unexpected(
+        fmt::format("{} {} failed: {}", request.method, request.url, curl_easy_strerror(rc)));
   }
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -117,7 +118,9 @@ http::ClientResult run(const http::ClientRequest& request, const std::atomic<boo
 
 }  // namespace
 
-http::ClientResult perform(const http::ClientRequest& request) { return run(request, nullptr); }
+http::ClientResult perform(const http::ClientRequest& request) {
+  return run(request, nullptr);
+}
 
 struct CurlClient::Impl {
   Executor& executor;

@@ -16,7 +16,7 @@ struct ClientRequest {
   std::string url;
   Headers headers;
   std::string body;
-  std::chrono::milliseconds timeout{5000};          // whole exchange, connect included
+  std::chrono::milliseconds timeout{5000};                // whole exchange, connect included
   std::size_t max_response_bytes = std::size_t{1} << 20;  // larger bodies fail the request
 };
 

@@ -221,7 +221,8 @@ struct StreamableHttpTransport::Impl : std::enable_shared_from_this<StreamableHt
   // Resolves a legacy session id: nullptr when forged, expired, terminated or
   // bound to another subject.
   std::shared_ptr<Session> resolve(std::string_view sid, std::string_view subject);
-  std::shared_ptr<Session> add_session(std::string sid, const SessionClaims& claims, std::string_view subject);
+  std::shared_ptr<Session> add_session(std::string sid, const SessionClaims& claims,
+                                       std::string_view subject);
   void drop_session(const std::shared_ptr<Session>& s, bool terminate);
   std::shared_ptr<http::Stream> open_stream(http::Responder& responder, const std::shared_ptr<OutStream>& os);
   void tick();
@@ -533,7 +534,8 @@ void StreamableHttpTransport::Impl::dispatch(http::Request& req, std::shared_ptr
   finish(req, responder, std::move(r), start);
 }
 
-void StreamableHttpTransport::Impl::deny(const http::Request& req, std::shared_ptr<http::Responder>& responder,
+void StreamableHttpTransport::Impl::deny(const http::Request& req,
+                                         std::shared_ptr<http::Responder>& responder,
                                          const AccessDenied& denied, Clock::time_point start) {
   auto r = error_response(denied.status, std::nullopt, Error{code::kServerError, denied.message, nullptr});
   if (!denied.www_authenticate.empty()) r.headers.add("WWW-Authenticate", denied.www_authenticate);
@@ -986,7 +988,8 @@ void StreamableHttpTransport::Impl::handle_delete(http::Request& req,
 
 // ----------------------------------------------------------------- sessions
 
-std::shared_ptr<Session> StreamableHttpTransport::Impl::add_session(std::string sid, const SessionClaims& claims,
+std::shared_ptr<Session> StreamableHttpTransport::Impl::add_session(std::string sid,
+                                                                    const SessionClaims& claims,
                                                                     std::string_view subject) {
   auto session =
       std::make_shared<Session>(sid, claims, options.events_per_stream, options.streams_per_session);

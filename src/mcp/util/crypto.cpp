@@ -24,7 +24,8 @@ Sha256Digest sha256(std::string_view data) {
   static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   Sha256Digest out{};
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &len, kSha256 != nullptr ? kSha256 : EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), out.data(), &len, kSha256 != nullptr ? kSha256 : EVP_sha256(),
+             nullptr);
   return out;
 }
 
