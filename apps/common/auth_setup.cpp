@@ -46,7 +46,7 @@ std::string env_or(const char* name) {
 }
 
 bool is_loopback_bind(std::string_view host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  return host == "::1" || auth::is_loopback_host(host);
 }
 
 util::Expected<std::string, std::string> checked_url(std::string_view what, const std::string& url) {

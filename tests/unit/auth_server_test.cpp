@@ -504,3 +504,62 @@ TEST_F(MetadataTest, TheFacadeNamesItselfAsTheAuthorizationServer) {
 }
 
 }  // namespace
+
+namespace {
+
+// ------------------------------------------------------------------ URLs
+
+TEST(PublicUrlTest, ParsesAbsoluteHttpUrlsOnly) {
+  auto u = auth::parse_url("HTTPS://Api.Example.COM:8443/prod/mcp");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->scheme, "https");
+  EXPECT_EQ(u->host, "api.example.com");
+  EXPECT_EQ(u->port, "8443");
+  EXPECT_EQ(u->path, "/prod/mcp");
+  EXPECT_EQ(u->origin(), "https://api.example.com:8443");
+  auto v6 = auth::parse_url("http://[::1]:3000/mcp");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "[::1]");
+  for (const char* bad : {"ftp://x/", "//x/mcp", "https://user:pw@x/", "https://x/mcp?a=1", "https://x/#f",
+                          "https://x:99999/", "https://x:80a/", "https:///mcp", "https://[::1/"}) {
+    EXPECT_FALSE(auth::parse_url(bad)) << "accepted: " << bad;
+  }
+}
+
+TEST(PublicUrlTest, HttpsOrLoopbackOnly) {
+  const auto secure = [](const char* url) {
+    return auth::is_secure_or_loopback(*auth::parse_url(url));
+  };
+  EXPECT_TRUE(secure("https://issuer.example.com"));
+  EXPECT_TRUE(secure("http://127.0.0.1:9000/jwks"));
+  EXPECT_TRUE(secure("http://localhost:9000"));
+  EXPECT_TRUE(secure("http://[::1]:9000"));
+  EXPECT_FALSE(secure("http://issuer.example.com"));
+  EXPECT_FALSE(secure("http://127.0.0.1.evil.com"));
+}
+
+TEST(PublicUrlTest, ResourcesCompareCanonically) {
+  EXPECT_EQ(auth::normalize_resource("HTTPS://MCP.Example.com/mcp/"), "https://mcp.example.com/mcp");
+  EXPECT_EQ(auth::normalize_resource("https://mcp.example.com/MCP"), "https://mcp.example.com/MCP");
+}
+
+TEST(PublicUrlTest, ConfiguredUrlWithAStageSplitsIntoBaseAndPath) {
+  auth::PublicUrl url("https://abc.execute-api.us-east-1.amazonaws.com/prod/mcp/", "/mcp", false);
+  http::Request req;
+  req.headers.add("Host", "ignored:1");
+  EXPECT_EQ(url.resource(req), "https://abc.execute-api.us-east-1.amazonaws.com/prod/mcp");
+  EXPECT_EQ(url.base(req), "https://abc.execute-api.us-east-1.amazonaws.com/prod");
+  EXPECT_EQ(url.base_path(req), "/prod");
+}
+
+TEST(PublicUrlTest, ForwardedValuesAreSanitised) {
+  auth::PublicUrl url("", "/mcp", true);
+  http::Request req;
+  req.headers.add("Host", "internal:8080");
+  req.headers.add("X-Forwarded-Proto", "javascript");
+  req.headers.add("X-Forwarded-Host", "evil.com/\"><script>");
+  req.headers.add("X-Forwarded-Prefix", "no-leading-slash");
+  EXPECT_EQ(url.resource(req), "http://internal:8080/mcp");
+}
+
+}  // namespace

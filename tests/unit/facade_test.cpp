@@ -275,7 +275,8 @@ TEST_F(FacadeTest, RegistrationRedirectUriTable) {
       {"https://claude.ai/api/mcp/auth_callback", true},
       {"cursor://anysphere.cursor-mcp/oauth/callback", true},
       {"com.example.app:/oauth2redirect", true},
-      {"http://example.com/callback", false},  // plain http off loopback
+      {"http://example.com/callback", false},       // plain http off loopback
+      {"http://127.0.0.1.nip.io/callback", false},  // a name that only looks like loopback
       {"http://127.0.0.1:3000/cb#frag", false},
       {"https://example.com/cb#", false},
       {"javascript:alert(1)", false},

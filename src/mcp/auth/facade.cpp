@@ -15,7 +15,7 @@ namespace {
 using Json = nlohmann::json;
 namespace paths = facade_paths;
 
-constexpr std::size_t kMaxRegistrationBody = 16 * 1024;
+constexpr std::size_t kMaxRegistrationBody = std::size_t{16} * 1024;
 
 std::int64_t system_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())

@@ -16,7 +16,7 @@ constexpr std::size_t kMaxState = 1024;
 constexpr std::size_t kMaxScope = 1024;
 constexpr std::size_t kMaxUpstreamCode = 2048;
 constexpr std::size_t kMaxErrorDescription = 300;
-constexpr std::size_t kMaxConsentBody = 16 * 1024;
+constexpr std::size_t kMaxConsentBody = std::size_t{16} * 1024;
 constexpr std::string_view kRestart = "Start the sign-in again from your application.";
 
 // RFC 6749 §3.3 scope-token characters, tokens separated by single spaces.

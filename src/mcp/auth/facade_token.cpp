@@ -12,7 +12,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::size_t kMaxTokenBody = 16 * 1024;
+constexpr std::size_t kMaxTokenBody = std::size_t{16} * 1024;
 
 http::Response token_error(int status, std::string_view error, std::string_view description) {
   auto response = oauth_error(status, error, description);

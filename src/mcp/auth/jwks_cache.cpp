@@ -63,7 +63,7 @@ struct JwksCache::Impl : std::enable_shared_from_this<JwksCache::Impl> {
     req.headers.add("Accept", "application/json");
     std::weak_ptr<Impl> weak = weak_from_this();
     const std::string url = req.url;
-    client.send(std::move(req), [weak, url](http::ClientResult result) {
+    client.send(std::move(req), [weak, url](const http::ClientResult& result) {
       auto self = weak.lock();
       if (!self || !self->alive) return;
       auto problem = self->read_discovery(result);

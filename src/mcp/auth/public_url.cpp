@@ -65,16 +65,35 @@ util::Expected<ParsedUrl, std::string> parse_url(std::string_view url) {
     out.port = std::string(authority.substr(colon + 1));
   }
   if (!valid_host_chars(host)) return util::unexpected(std::string("bad host"));
-  if (!std::all_of(out.port.begin(), out.port.end(), [](unsigned char c) { return std::isdigit(c) != 0; }) ||
-      out.port.size() > 5) {
-    return util::unexpected(std::string("bad port"));
+  if (!out.port.empty()) {
+    const bool digits =
+        std::all_of(out.port.begin(), out.port.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+    if (!digits || out.port.size() > 5 || std::stoul(out.port) > 65535) {
+      return util::unexpected(std::string("bad port"));
+    }
   }
   out.host = lower(host);
   return out;
 }
 
 bool is_loopback_host(std::string_view host) {
-  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  if (host == "localhost" || host == "[::1]") return true;
+  // A dotted-quad address in 127.0.0.0/8; "127.0.0.1.example.com" is a name.
+  if (host.rfind("127.", 0) != 0) return false;
+  int parts = 0;
+  std::size_t i = 0;
+  while (i <= host.size()) {
+    const std::size_t dot = std::min(host.find('.', i), host.size());
+    const auto part = host.substr(i, dot - i);
+    if (part.empty() || part.size() > 3 ||
+        !std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isdigit(c) != 0; }) ||
+        std::stoi(std::string(part)) > 255) {
+      return false;
+    }
+    ++parts;
+    i = dot + 1;
+  }
+  return parts == 4;
 }
 
 bool is_secure_or_loopback(const ParsedUrl& url) {

@@ -124,13 +124,14 @@ void TokenVerifier::verify(std::string_view token, std::string_view audience,
   auto jwt = std::make_shared<DecodedJwt>(std::move(decoded.value()));
   std::weak_ptr<Impl> weak = impl_;
   const std::string kid = jwt->kid;
-  impl_->keys.find(kid, [weak, jwt, token = std::string(token), aud = std::string(audience),
-                         done = std::move(done)](JwksCache::Status status, std::shared_ptr<const Jwk> jwk) {
-    auto self = weak.lock();
-    if (!self) return;
-    if (status != JwksCache::Status::kFound) return done(Impl::from_lookup(status));
-    done(self->finish(*jwt, *jwk, token, aud));
-  });
+  impl_->keys.find(
+      kid, [weak, jwt, token = std::string(token), aud = std::string(audience), done = std::move(done)](
+               JwksCache::Status status, const std::shared_ptr<const Jwk>& jwk) {
+        auto self = weak.lock();
+        if (!self) return;
+        if (status != JwksCache::Status::kFound) return done(Impl::from_lookup(status));
+        done(self->finish(*jwt, *jwk, token, aud));
+      });
 }
 
 }  // namespace mcp::auth

@@ -53,8 +53,8 @@ int on_progress(void* user, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_o
 
 void global_init() {
   // libcurl's process-wide initialisation, done exactly once.
-  static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  (void)initialised;
+  static const bool kInitialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  (void)kInitialised;
 }
 
 http::ClientResult run(const http::ClientRequest& request, const std::atomic<bool>* abort) {
