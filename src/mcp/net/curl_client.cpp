@@ -1,12 +1,13 @@
 #include "mcp/net/curl_client.hpp"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+
+#include "mcp/net/curl_library.hpp"
 
 namespace mcp::net {
 
@@ -51,67 +52,63 @@ int on_progress(void* user, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_o
   return t->abort != nullptr && t->abort->load() ? 1 : 0;
 }
 
-void global_init() {
-  // libcurl's process-wide initialisation, done exactly once.
-  static const bool kInitialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  (void)kInitialised;
-}
-
 http::ClientResult run(const http::ClientRequest& request, const std::atomic<bool>* abort) {
-  global_init();
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+  std::string load_error;
+  const CurlLibrary* lib = curl_library(&load_error);
+  if (lib == nullptr) return util::unexpected(std::move(load_error));
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(lib->easy_init(), lib->easy_cleanup);
   if (!curl) return util::unexpected(std::string("cannot create a libcurl handle"));
   Transfer t;
   t.limit = request.max_response_bytes;
   t.abort = abort;
   CURL* h = curl.get();
-  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
-  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "bedrock-usage-mcp");
+  lib->easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  lib->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  lib->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  lib->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  lib->easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  lib->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  lib->easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  lib->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  lib->easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
+  lib->easy_setopt(h, CURLOPT_WRITEDATA, &t);
+  lib->easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
+  lib->easy_setopt(h, CURLOPT_HEADERDATA, &t);
+  lib->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  lib->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
+  lib->easy_setopt(h, CURLOPT_XFERINFODATA, &t);
+  lib->easy_setopt(h, CURLOPT_USERAGENT, "bedrock-usage-mcp");
   if (request.method == "POST") {
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    lib->easy_setopt(h, CURLOPT_POST, 1L);
+    lib->easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+    lib->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   } else if (request.method != "GET") {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    lib->easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     if (!request.body.empty()) {
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      lib->easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+      lib->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     }
   }
   curl_slist* list = nullptr;
   for (const auto& hdr : request.headers.items()) {
-    list = curl_slist_append(list, fmt::format("{}: {}", hdr.name, hdr.value).c_str());
+    list = lib->slist_append(list, fmt::format("{}: {}", hdr.name, hdr.value).c_str());
   }
   // An empty Expect keeps curl from waiting for 100 Continue on large POSTs.
-  list = curl_slist_append(list, "Expect:");
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(list, &curl_slist_free_all);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+  list = lib->slist_append(list, "Expect:");
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(list, lib->slist_free_all);
+  lib->easy_setopt(h, CURLOPT_HTTPHEADER, list);
 
-  const CURLcode rc = curl_easy_perform(h);
+  const CURLcode rc = lib->easy_perform(h);
   if (rc != CURLE_OK) {
     if (t.too_large) {
       return util::unexpected(
           fmt::format("response from {} exceeds {} bytes", request.url, request.max_response_bytes));
     }
     return util::unexpected(
-        fmt::format("{} {} failed: {}", request.method, request.url, curl_easy_strerror(rc)));
+        fmt::format("{} {} failed: {}", request.method, request.url, lib->easy_strerror(rc)));
   }
   long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  lib->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   t.response.status = static_cast<int>(status);
   return std::move(t.response);
 }
@@ -134,9 +131,7 @@ struct CurlClient::Impl {
 };
 
 CurlClient::CurlClient(Executor& executor, std::size_t max_in_flight)
-    : impl_(std::make_shared<Impl>(executor, max_in_flight)) {
-  global_init();
-}
+    : impl_(std::make_shared<Impl>(executor, max_in_flight)) {}
 
 CurlClient::~CurlClient() {
   impl_->stopping = true;
