@@ -111,6 +111,9 @@ void add_auth_flags(CLI::App& cli, AuthFlags& f) {
       ->envname("FACADE_CLIENT_ID");
   cli.add_option("--facade-scopes", f.facade_scopes, "Scopes the facade requests upstream by default")
       ->envname("FACADE_SCOPES");
+  cli.add_flag("--facade-forward-resource", f.facade_forward_resource,
+               "Pass the client's RFC 8707 resource to the upstream (Cognito: needs resource binding)")
+      ->envname("FACADE_FORWARD_RESOURCE");
   cli.add_option("--jwks-cache-seconds", f.jwks_cache_seconds, "Refresh a cached key set after this long")
       ->envname("MCP_JWKS_CACHE_SECONDS")
       ->check(CLI::Range(1L, 86400L))
@@ -299,6 +302,7 @@ util::Expected<std::unique_ptr<AuthStack>, std::string> AuthStack::create(const 
     fc.client_secret = env_or("FACADE_CLIENT_SECRET");
     fc.secret = facade_secret;
     fc.scopes_supported = split_scopes(f.facade_scopes);
+    fc.forward_resource = f.facade_forward_resource;
     if (auto problem = auth::Facade::config_error(fc)) return fail(*problem);
     s.facade = std::make_unique<auth::Facade>(std::move(fc), *s.public_url, *s.client, log);
     auth::Facade* facade = s.facade.get();

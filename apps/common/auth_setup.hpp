@@ -35,6 +35,7 @@ struct AuthFlags {
   std::string facade_upstream_issuer;
   std::string facade_client_id;
   std::string facade_scopes;
+  bool facade_forward_resource = false;
   long jwks_cache_seconds = 3600;
   long jwks_min_refetch_seconds = 30;
   long jwks_timeout_ms = 5000;
