@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "mcp/auth/facade_clients.hpp"
 #include "mcp/auth/facade_form.hpp"
 #include "mcp/util/base64.hpp"
 #include "mcp/util/crypto.hpp"
+#include "mcp/util/strings.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -107,11 +109,30 @@ class FacadeTest : public ::testing::Test {
     if (!content_type.empty()) r.headers.add("Content-Type", std::move(content_type));
     return r;
   }
+  // Requests come from one browser: cookies the facade sets are sent back.
   std::shared_ptr<RecordingResponder> send(const http::Request& r) {
+    http::Request with_cookies = r;
+    std::string cookie;
+    for (const auto& [name, value] : browser) cookie += (cookie.empty() ? "" : "; ") + name + "=" + value;
+    if (!cookie.empty() && !r.headers.get("cookie")) with_cookies.headers.add("Cookie", cookie);
     auto responder = std::make_shared<RecordingResponder>();
-    EXPECT_TRUE(facade->handle(r, responder)) << r.target;
+    EXPECT_TRUE(facade->handle(with_cookies, responder)) << r.target;
+    for (const auto& h : responder->r->response.headers.items()) {
+      if (!mcp::util::iequals(h.name, "set-cookie")) continue;
+      const std::string_view line = h.value;
+      const auto eq = line.find('=');
+      const auto end = line.find(';');
+      const std::string name(line.substr(0, eq));
+      const std::string value(line.substr(eq + 1, end - eq - 1));
+      if (value.empty() || line.find("Max-Age=0") != std::string_view::npos) {
+        browser.erase(name);
+      } else {
+        browser[name] = value;
+      }
+    }
     return responder;
   }
+  std::map<std::string, std::string> browser;  // name -> value
   std::shared_ptr<RecordingResponder> get(std::string target) {
     return send(request("GET", std::move(target)));
   }
@@ -455,6 +476,7 @@ TEST_F(FacadeTest, HttpsRedirectNeedsConsentInThisBrowser) {
   const std::string field = "name=\"transaction\" value=\"";
   const auto start = body.find(field) + field.size();
   const std::string tx = body.substr(start, body.find('"', start) - start);
+  browser.clear();  // this test sends its cookies by hand
 
   auto consent = [&](std::string decision, std::string cookie_header) {
     auto r = request("POST", "/oauth/authorize", form::build({{"transaction", tx}, {"decision", decision}}),
@@ -500,6 +522,36 @@ TEST_F(FacadeTest, CallbackRejectsTamperedOrExpiredState) {
   auto expired = get("/oauth/callback?" + form::build({{"code", "c"}, {"state", state}}));
   EXPECT_EQ(expired->r->response.status, 400);
   EXPECT_FALSE(expired->r->response.headers.get("Location"));
+}
+
+TEST_F(FacadeTest, CallbackNeedsTheBrowserThatStartedTheLogin) {
+  // An attacker starts a login for their client and hands the upstream URL
+  // to a victim: the victim's browser lacks the login cookie.
+  const auto cid = register_client({"http://127.0.0.1/cb"});
+  auto a = authorize(authorize_params(cid, "http://127.0.0.1/cb"));
+  const auto set_cookie = a->r->response.headers.get("set-cookie");
+  ASSERT_TRUE(set_cookie);
+  EXPECT_NE(set_cookie->find("HttpOnly"), std::string_view::npos);
+  EXPECT_NE(set_cookie->find("SameSite=Lax"), std::string_view::npos);
+  const auto state = str(query_of(*a->r->response.headers.get("Location")).get("state"));
+  browser.clear();
+  auto victim = get("/oauth/callback?" + form::build({{"code", "victim-code"}, {"state", state}}));
+  EXPECT_EQ(victim->r->response.status, 400);
+  EXPECT_FALSE(victim->r->response.headers.get("Location"));
+}
+
+TEST_F(FacadeTest, TheConsentFormBlobIsNotAState) {
+  const auto cid = register_client({"https://app.example/cb"});
+  auto page = authorize(authorize_params(cid, "https://app.example/cb"));
+  ASSERT_EQ(page->r->response.status, 200);
+  const std::string& html = page->r->response.body;
+  const auto at = html.find("name=\"transaction\" value=\"");
+  ASSERT_NE(at, std::string::npos);
+  const auto start = at + std::string("name=\"transaction\" value=\"").size();
+  const std::string blob = html.substr(start, html.find('"', start) - start);
+  auto r = get("/oauth/callback?" + form::build({{"code", "c"}, {"state", blob}}));
+  EXPECT_EQ(r->r->response.status, 400);
+  EXPECT_FALSE(r->r->response.headers.get("Location"));
 }
 
 TEST_F(FacadeTest, CallbackForwardsUpstreamErrors) {

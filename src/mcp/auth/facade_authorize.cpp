@@ -65,13 +65,35 @@ std::string consent_cookie(std::string_view issuer, std::string_view value, std:
 }
 
 std::optional<std::string> cookie_value(const http::Request& request, std::string_view name) {
-  auto header = request.headers.get_joined("cookie");
-  if (!header) return std::nullopt;
-  for (auto piece : util::split_trimmed(*header, ';')) {
-    const auto eq = piece.find('=');
-    if (eq != std::string_view::npos && piece.substr(0, eq) == name) return std::string(piece.substr(eq + 1));
+  // Each Cookie header separately: joining them with ", " would break the
+  // ';'-separated pairs when a proxy splits cookies over several headers.
+  for (const auto& h : request.headers.items()) {
+    if (!util::iequals(h.name, "cookie")) continue;
+    for (auto piece : util::split_trimmed(h.value, ';')) {
+      const auto eq = piece.find('=');
+      if (eq != std::string_view::npos && piece.substr(0, eq) == name)
+        return std::string(piece.substr(eq + 1));
+    }
   }
   return std::nullopt;
+}
+
+// The cookie that ties a login to the browser that started it. Its name
+// carries part of the nonce so that parallel logins do not overwrite each
+// other; Lax, because the upstream sends the browser back with a cross-site
+// top-level GET.
+std::string login_cookie_name(std::string_view issuer, std::string_view nonce) {
+  const std::string base =
+      issuer.rfind("https://", 0) == 0 ? "__Host-mcp-facade-login-" : "mcp-facade-login-";
+  return base + std::string(nonce.substr(0, 12));
+}
+
+std::string login_cookie(std::string_view issuer, std::string_view nonce, std::string_view value,
+                         std::int64_t max_age) {
+  const bool secure = issuer.rfind("https://", 0) == 0;
+  return login_cookie_name(issuer, nonce) + "=" + std::string(value) +
+         "; Path=/; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Lax" +
+         (secure ? "; Secure" : "");
 }
 
 http::Response unavailable_page() {
@@ -218,6 +240,10 @@ void Facade::Impl::consent(const http::Request& request, const ResponderPtr& res
 }
 
 void Facade::Impl::to_upstream(Transaction tx, int status, const ResponderPtr& responder) {
+  // Bind the login to this browser: the upstream URL (and its state) can be
+  // handed to someone else, the cookie cannot, so a victim who follows an
+  // attacker's link cannot complete the attacker's login with their account.
+  tx.browser = random_id();
   std::weak_ptr<Impl> weak = weak_from_this();
   upstream.get([weak, tx = std::move(tx), status, responder](const UpstreamEndpoints* endpoints) {
     auto self = weak.lock();
@@ -230,7 +256,11 @@ void Facade::Impl::to_upstream(Transaction tx, int status, const ResponderPtr& r
     if (!tx.scope.empty()) params.emplace_back("scope", tx.scope);
     if (self->config.forward_resource && !tx.resource.empty()) params.emplace_back("resource", tx.resource);
     params.emplace_back("state", self->blobs.seal(tx));
-    responder->respond(redirect(status, form::append_query(endpoints->authorization_endpoint, params)));
+    auto response = redirect(status, form::append_query(endpoints->authorization_endpoint, params));
+    const std::string iss = tx.callback.substr(0, tx.callback.size() - facade_paths::kCallback.size());
+    response.headers.add("Set-Cookie",
+                         login_cookie(iss, tx.browser, tx.browser, self->config.transaction_ttl.count()));
+    responder->respond(std::move(response));
   });
 }
 
@@ -240,12 +270,19 @@ http::Response Facade::Impl::callback(const http::Request& request) const {
   // Without a valid transaction there is no trustworthy place to send the
   // browser: stay on this page.
   auto tx = blobs.open_transaction(q->get("state").value_or(""), now());
-  if (!tx) {
+  // A transaction still waiting for consent (the consent form's blob) or
+  // without a browser binding never went upstream from here.
+  if (!tx || !tx->consent.empty() || tx->browser.empty()) {
     return error_page(400, "Sign-in expired",
                       "This sign-in has expired or its state is not valid. " + std::string(kRestart));
   }
   // The issuer the client saw: the one this login started under.
   const std::string iss = tx->callback.substr(0, tx->callback.size() - facade_paths::kCallback.size());
+  const auto cookie = cookie_value(request, login_cookie_name(iss, tx->browser));
+  if (!cookie || !util::constant_time_equal(*cookie, tx->browser)) {
+    return error_page(400, "Sign-in started elsewhere",
+                      "This sign-in was not started in this browser. " + std::string(kRestart));
+  }
   form::Params params;
   if (auto error = q->get("error")) {
     params.emplace_back("error", sanitize(*error, 64));
@@ -269,7 +306,9 @@ http::Response Facade::Impl::callback(const http::Request& request) const {
   }
   if (!tx->state.empty()) params.emplace_back("state", tx->state);
   params.emplace_back("iss", iss);
-  return redirect(302, form::append_query(tx->redirect_uri, params));
+  auto response = redirect(302, form::append_query(tx->redirect_uri, params));
+  response.headers.add("Set-Cookie", login_cookie(iss, tx->browser, "", 0));
+  return response;
 }
 
 }  // namespace mcp::auth

@@ -35,6 +35,7 @@ std::string FacadeBlobs::seal(const Transaction& t) const {
   if (!t.resource.empty()) doc["rs"] = t.resource;
   if (!t.scope.empty()) doc["sc"] = t.scope;
   if (!t.consent.empty()) doc["k"] = t.consent;
+  if (!t.browser.empty()) doc["w"] = t.browser;
   return transactions_.seal(doc.dump());
 }
 
@@ -63,6 +64,7 @@ std::optional<Transaction> FacadeBlobs::open_transaction(std::string_view text, 
     t.resource = doc->value("rs", std::string());
     t.scope = doc->value("sc", std::string());
     t.consent = doc->value("k", std::string());
+    t.browser = doc->value("w", std::string());
     if (now >= t.exp) return std::nullopt;
     return t;
   } catch (const Json::exception&) {

@@ -23,6 +23,7 @@ struct Transaction {
   std::string scope;     // as sent upstream
   std::string callback;  // our redirect URI at the upstream
   std::string consent;   // the consent cookie's nonce; empty when no consent page was shown
+  std::string browser;   // the login cookie's nonce, set when the browser leaves for the upstream
   std::int64_t exp = 0;
 };
 
