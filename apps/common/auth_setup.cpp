@@ -254,6 +254,15 @@ util::Expected<std::unique_ptr<AuthStack>, std::string> AuthStack::create(const 
     if (auto ok = checked_url("FACADE_UPSTREAM_ISSUER", facade_upstream); !ok) return fail(ok.error());
   }
   rules.issuer = issuer;
+  // Deriving the audience from Host (or X-Forwarded-*) lets a caller pick it:
+  // a token for another API would pass with a matching Host header.
+  if (f.audience.empty() && f.public_url.empty() && !is_loopback_bind(host)) {
+    return fail(
+        fmt::format("--auth {} on {} needs --public-url (MCP_PUBLIC_URL) or --oauth-audience "
+                    "(OAUTH_AUDIENCE): the accepted "
+                    "token audience must not come from request headers",
+                    f.mode, host));
+  }
   if (!f.audience.empty()) {
     rules.audiences = {f.audience};
   } else if (!f.public_url.empty()) {

@@ -963,8 +963,8 @@ describe('configuration errors exit 2', { timeout: SUITE_TIMEOUT_MS }, () => {
     ['--auth none --host 0.0.0.0 without --allow-insecure-public', ['--auth', 'none', '--host', '0.0.0.0'], {}, /allow-insecure-public/],
     ['MCP_TOOL_SCOPES a JSON array', ['--auth', 'oidc'], { OAUTH_ISSUER: 'https://idp.example.com', OAUTH_JWKS_URL: loopJwks, MCP_TOOL_SCOPES: '["greet"]' }, /MCP_TOOL_SCOPES/],
     ['MCP_TOOL_SCOPES not JSON', ['--auth', 'oidc'], { OAUTH_ISSUER: 'https://idp.example.com', OAUTH_JWKS_URL: loopJwks, MCP_TOOL_SCOPES: 'greet=greet:run' }, /MCP_TOOL_SCOPES/],
-    // A CLI11 validation error: any non-zero code (CLI11 picks its own), not a start.
-    ['--auth with an unknown mode (non-zero exit)', ['--auth', 'magic'], {}, /auth|magic/i, 'nonzero'],
+    ['--auth oidc on 0.0.0.0 without a configured audience or public URL', ['--auth', 'oidc', '--host', '0.0.0.0'], { OAUTH_ISSUER: 'https://idp.example.com', OAUTH_JWKS_URL: loopJwks }, /public-url|audience/i],
+    ['--auth with an unknown mode', ['--auth', 'magic'], {}, /auth|magic/i],
     ['--auth cognito without pool settings', ['--auth', 'cognito'], {}, /COGNITO/],
   ];
   for (const [name, args, env, pattern, codeRule = 2] of configCases) {

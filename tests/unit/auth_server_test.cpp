@@ -464,6 +464,8 @@ TEST_F(MetadataTest, ServedAtTheSuffixedAndTheRootUrl) {
     EXPECT_EQ(doc["authorization_servers"], Json::array({kIssuer}));
     EXPECT_EQ(doc["bearer_methods_supported"], Json::array({"header"}));
     EXPECT_EQ(doc["scopes_supported"], Json::array({"mcp:tools", "mcp:admin"}));
+    // Derived from Host: never from a shared cache.
+    EXPECT_EQ(r->r->response.headers.get("cache-control"), "no-store");
   }
   fetch("/.well-known/oauth-protected-resource/other", *gate);
   EXPECT_FALSE(handled);
@@ -477,6 +479,7 @@ TEST_F(MetadataTest, HonoursAConfiguredPublicUrlWithAStage) {
   auto r = fetch("/.well-known/oauth-protected-resource/mcp", rs);
   ASSERT_TRUE(handled);
   EXPECT_EQ(Json::parse(r->r->response.body)["resource"], "https://api.example.com/prod/mcp");
+  EXPECT_EQ(r->r->response.headers.get("cache-control"), "public, max-age=300");
   http::Request req;
   req.headers.add("Host", "internal:8080");
   EXPECT_EQ(rs.metadata_url(req), "https://api.example.com/prod/.well-known/oauth-protected-resource/mcp");
@@ -560,6 +563,20 @@ TEST(PublicUrlTest, ForwardedValuesAreSanitised) {
   req.headers.add("X-Forwarded-Host", "evil.com/\"><script>");
   req.headers.add("X-Forwarded-Prefix", "no-leading-slash");
   EXPECT_EQ(url.resource(req), "http://internal:8080/mcp");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(PublicUrlTest, TheNearestProxysForwardedValueWins) {
+  auth::PublicUrl url("", "/mcp", true);
+  http::Request req;
+  req.headers.add("Host", "internal:8080");
+  // A client-sent value first, then the one the trusted proxy appended.
+  req.headers.add("X-Forwarded-Host", "evil.example, mcp.example.com");
+  req.headers.add("X-Forwarded-Proto", "http, https");
+  EXPECT_EQ(url.resource(req), "https://mcp.example.com/mcp");
 }
 
 }  // namespace

@@ -208,8 +208,9 @@ http::Response Facade::Impl::metadata(const http::Request& request, bool oidc) c
     doc["id_token_signing_alg_values_supported"] = {"RS256"};
   }
   auto response = json_response(200, doc);
-  // Short: without MCP_PUBLIC_URL the document follows the request's Host.
-  response.headers.set("Cache-Control", "public, max-age=300");
+  // Without MCP_PUBLIC_URL the document follows the request's Host (and
+  // forwarded headers): a shared cache must not hand it to other clients.
+  response.headers.set("Cache-Control", public_url.configured() ? "public, max-age=300" : "no-store");
   add_cors(response.headers);
   return response;
 }

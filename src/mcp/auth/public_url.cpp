@@ -16,10 +16,11 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// The first value of a possibly comma-joined forwarded header.
-std::string first_value(std::string_view v) {
-  const auto comma = v.find(',');
-  return std::string(util::trim(v.substr(0, comma)));
+// The last value of a possibly comma-joined forwarded header: the one the
+// nearest (trusted) proxy added; earlier values may come from the client.
+std::string last_value(std::string_view v) {
+  const auto comma = v.rfind(',');
+  return std::string(util::trim(comma == std::string_view::npos ? v : v.substr(comma + 1)));
 }
 
 bool valid_host_chars(std::string_view host) {
@@ -132,15 +133,15 @@ std::string PublicUrl::base(const http::Request& request) const {
   std::string prefix;
   if (trust_proxy_) {
     if (auto p = request.headers.get("x-forwarded-proto")) {
-      const auto v = lower(first_value(*p));
+      const auto v = lower(last_value(*p));
       if (v == "http" || v == "https") scheme = v;
     }
     if (auto h = request.headers.get("x-forwarded-host")) {
-      const auto v = first_value(*h);
+      const auto v = last_value(*h);
       if (valid_host_chars(v)) host = v;
     }
     if (auto x = request.headers.get("x-forwarded-prefix")) {
-      auto v = first_value(*x);
+      auto v = last_value(*x);
       while (!v.empty() && v.back() == '/') v.pop_back();
       if (!v.empty() && v.front() == '/' && v.find_first_of("?#\" ") == std::string::npos) prefix = v;
     }

@@ -231,7 +231,9 @@ bool ResourceServer::handle_metadata(const http::Request& request,
   if (!options_.resource_name.empty()) doc["resource_name"] = options_.resource_name;
   r.status = 200;
   r.headers.add("Content-Type", "application/json");
-  r.headers.add("Cache-Control", "public, max-age=300");
+  // Without MCP_PUBLIC_URL the document follows the request's Host (and
+  // forwarded headers): a shared cache must not hand it to other clients.
+  r.headers.add("Cache-Control", public_url_.configured() ? "public, max-age=300" : "no-store");
   if (request.method == "GET") r.body = doc.dump();
   responder->respond(std::move(r));
   return true;
