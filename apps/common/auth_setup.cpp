@@ -133,7 +133,10 @@ struct AuthStack::Impl {
   std::string mode = "none";
   std::string description;
   std::unique_ptr<auth::PublicUrl> public_url;
-  std::unique_ptr<net::CurlClient> client;
+  // Two clients so that logins through the facade (which anyone signed in can
+  // repeat) can never take the outbound slots the key set fetches need.
+  std::unique_ptr<net::CurlClient> keys_client;
+  std::unique_ptr<net::CurlClient> facade_client;
   std::unique_ptr<auth::JwksCache> keys;
   std::unique_ptr<auth::TokenVerifier> verifier;
   std::unique_ptr<auth::Facade> facade;
@@ -289,14 +292,14 @@ util::Expected<std::unique_ptr<AuthStack>, std::string> AuthStack::create(const 
   if (f.facade && !facade_secret.empty() && facade_secret.size() < 16)
     return fail("FACADE_SECRET must be at least 16 characters");
 
-  s.client = std::make_unique<net::CurlClient>(executor);
+  s.keys_client = std::make_unique<net::CurlClient>(executor, 4);
   auth::JwksOptions jo;
   jo.jwks_url = jwks_url;
   jo.issuer = issuer;
   jo.cache_ttl = std::chrono::seconds(f.jwks_cache_seconds);
   jo.min_refetch = std::chrono::seconds(f.jwks_min_refetch_seconds);
   jo.timeout = std::chrono::milliseconds(f.jwks_timeout_ms);
-  s.keys = std::make_unique<auth::JwksCache>(std::move(jo), *s.client, log);
+  s.keys = std::make_unique<auth::JwksCache>(std::move(jo), *s.keys_client, log);
   auth::VerifierOptions vo;
   vo.rules = rules;
   s.verifier = std::make_unique<auth::TokenVerifier>(std::move(vo), *s.keys);
@@ -313,7 +316,8 @@ util::Expected<std::unique_ptr<AuthStack>, std::string> AuthStack::create(const 
     fc.scopes_supported = split_scopes(f.facade_scopes);
     fc.forward_resource = f.facade_forward_resource;
     if (auto problem = auth::Facade::config_error(fc)) return fail(*problem);
-    s.facade = std::make_unique<auth::Facade>(std::move(fc), *s.public_url, *s.client, log);
+    s.facade_client = std::make_unique<net::CurlClient>(executor);
+    s.facade = std::make_unique<auth::Facade>(std::move(fc), *s.public_url, *s.facade_client, log);
     auth::Facade* facade = s.facade.get();
     as_for_request = [facade](const http::Request& r) {
       return facade->issuer(r);

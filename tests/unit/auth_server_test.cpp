@@ -161,6 +161,12 @@ TEST_F(JwksCacheTest, DiscoveryWithAnotherIssuerIsRefused) {
   EXPECT_EQ(http.requests.size(), 1U);
 }
 
+TEST_F(JwksCacheTest, DiscoveryWithWrongTypesIsRefusedNotThrown) {
+  discovery = R"({"issuer":42,"jwks_uri":["https://issuer.example.com/jwks.json"]})";
+  auto cache = make("");
+  EXPECT_EQ(lookup(cache, "k1"), auth::JwksCache::Status::kUnavailable);
+}
+
 TEST_F(JwksCacheTest, DiscoveredJwksUrlMustBeHttps) {
   discovery = Json{{"issuer", kIssuer}, {"jwks_uri", "http://keys.example.com/jwks"}}.dump();
   auto cache = make("");

@@ -72,7 +72,8 @@ struct Facade::Impl : std::enable_shared_from_this<Facade::Impl> {
   // facade_token.cpp
   void token(const http::Request& request, const ResponderPtr& responder);
   void code_grant(const form::Fields& form, const std::string& client_id, const ResponderPtr& responder);
-  void refresh_grant(const form::Fields& form, const std::string& client_id, const ResponderPtr& responder);
+  void refresh_grant(const http::Request& request, const form::Fields& form, const std::string& client_id,
+                     const ResponderPtr& responder);
   // POSTs `params` (plus client authentication) to the upstream token
   // endpoint and relays the answer; refresh tokens come back wrapped for
   // `client_digest`.

@@ -78,7 +78,7 @@ void Facade::Impl::token(const http::Request& request, const ResponderPtr& respo
   }
   const auto grant = form->get("grant_type");
   if (grant == "authorization_code") return code_grant(*form, client_id, responder);
-  if (grant == "refresh_token") return refresh_grant(*form, client_id, responder);
+  if (grant == "refresh_token") return refresh_grant(request, *form, client_id, responder);
   if (!grant) return responder->respond(token_error(400, "invalid_request", "grant_type is required"));
   responder->respond(token_error(400, "unsupported_grant_type", "only authorization_code and refresh_token"));
 }
@@ -121,8 +121,8 @@ void Facade::Impl::code_grant(const form::Fields& form, const std::string& clien
   exchange(std::move(params), digest, responder);
 }
 
-void Facade::Impl::refresh_grant(const form::Fields& form, const std::string& client_id,
-                                 const ResponderPtr& responder) {
+void Facade::Impl::refresh_grant(const http::Request& request, const form::Fields& form,
+                                 const std::string& client_id, const ResponderPtr& responder) {
   auto wrapped = blobs.open_refresh(form.get("refresh_token").value_or(""));
   const std::string digest = ClientIds::digest(client_id);
   if (!wrapped || !util::constant_time_equal(wrapped->client, digest)) {
@@ -131,6 +131,13 @@ void Facade::Impl::refresh_grant(const form::Fields& form, const std::string& cl
   form::Params params{{"grant_type", "refresh_token"}, {"refresh_token", wrapped->token}};
   if (auto scope = form.get("scope")) params.emplace_back("scope", std::string(*scope));
   if (auto resource = form.get("resource"); resource && config.forward_resource) {
+    // As at authorize: tokens obtained through this facade are for this MCP
+    // server only, also when refreshed.
+    const auto theirs = normalize_resource(*resource);
+    if (theirs != normalize_resource(public_url.resource(request)) &&
+        theirs != normalize_resource(issuer(request))) {
+      return responder->respond(token_error(400, "invalid_target", "resource must be this MCP server's URL"));
+    }
     params.emplace_back("resource", std::string(*resource));
   }
   exchange(std::move(params), digest, responder);
@@ -176,7 +183,8 @@ void Facade::Impl::exchange(form::Params params, std::string client_digest, cons
                                       ? doc["error"].get<std::string>()
                                       : std::string();
         if (result->status >= 400 && result->status < 500 && relayable(error)) {
-          std::string description = doc.value("error_description", std::string());
+          const auto d = doc.find("error_description");
+          std::string description = d != doc.end() && d->is_string() ? d->get<std::string>() : std::string();
           if (description.size() > 300) description.resize(300);
           return responder->respond(token_error(400, error, description));
         }
@@ -194,7 +202,9 @@ void Facade::Impl::exchange(form::Params params, std::string client_digest, cons
       }
       // Relay what an OAuth client needs; the ID token is for the facade's
       // upstream client, not for the MCP client.
-      Json out = {{"access_token", doc["access_token"]}, {"token_type", doc.value("token_type", "Bearer")}};
+      const auto type = doc.find("token_type");
+      Json out = {{"access_token", doc["access_token"]},
+                  {"token_type", type != doc.end() && type->is_string() ? *type : Json("Bearer")}};
       if (doc.contains("expires_in") && doc["expires_in"].is_number()) out["expires_in"] = doc["expires_in"];
       if (doc.contains("scope") && doc["scope"].is_string()) out["scope"] = doc["scope"];
       if (doc.contains("refresh_token") && doc["refresh_token"].is_string()) {

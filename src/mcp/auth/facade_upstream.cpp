@@ -10,6 +10,8 @@ namespace mcp::auth {
 
 namespace {
 
+constexpr std::size_t kMaxWaiting = 10'000;
+
 using Json = nlohmann::json;
 
 std::string without_trailing_slash(std::string s) {
@@ -122,6 +124,8 @@ void UpstreamDirectory::get(std::function<void(const UpstreamEndpoints*)> done) 
   auto& s = *state_;
   if (s.endpoints) return done(&*s.endpoints);
   if (s.issuer.empty() || (s.failed_at && s.now() - *s.failed_at < kRetrySeconds)) return done(nullptr);
+  // Bounded like the key cache's waiters: beyond this, answer "unavailable".
+  if (s.waiting.size() >= kMaxWaiting) return done(nullptr);
   s.waiting.push_back(std::move(done));
   if (s.discovering) return;
   s.discovering = true;

@@ -80,9 +80,13 @@ struct JwksCache::Impl : std::enable_shared_from_this<JwksCache::Impl> {
     if (result->status != 200) return fmt::format("HTTP {}", result->status);
     const auto doc = parse_strict_json(result->body);
     if (!doc || !doc->is_object()) return std::string("not a JSON object");
-    if (doc->value("issuer", "") != options.issuer)
+    const auto string_member = [&](const char* name) {
+      const auto it = doc->find(name);
+      return it != doc->end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    if (string_member("issuer") != options.issuer)
       return std::string("issuer in the document does not match");
-    const std::string uri = doc->value("jwks_uri", "");
+    const std::string uri = string_member("jwks_uri");
     const auto parsed = parse_url(uri);
     if (!parsed || !is_secure_or_loopback(*parsed)) return std::string("jwks_uri missing or not https");
     jwks_url = uri;

@@ -164,6 +164,9 @@ void CurlClient::send(http::ClientRequest request, std::function<void(http::Clie
         if (!impl->stopping) done(std::move(result));
       });
     }
+    // Whatever `done` holds (responders, timers of the event loop) must go
+    // before the destructor may return and the event loop be torn down.
+    done = nullptr;
     std::lock_guard lock(impl->mu);
     --impl->in_flight;
     impl->cv.notify_all();

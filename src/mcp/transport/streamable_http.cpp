@@ -520,7 +520,14 @@ void StreamableHttpTransport::Impl::handle(http::Request req, std::shared_ptr<ht
     auto self = weak.lock();
     if (!self) return;
     if (!result) return self->deny(*pending, responder, result.error(), start);
-    self->dispatch(*pending, responder, start, result.value());
+    // This runs from the executor, outside the adapter's own try block.
+    try {
+      self->dispatch(*pending, responder, start, result.value());
+    } catch (const std::exception& e) {
+      self->log.error("request failed", {{"error", e.what()}});
+      self->finish(*pending, responder,
+                   error_response(500, std::nullopt, Error{code::kInternalError, "Internal error", nullptr}), start);
+    }
   });
 }
 
@@ -842,7 +849,9 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
       return reject(400, mismatch("Mcp-Name does not match the request"));
   }
   if (method == "tools/call") {
-    const auto* schema = server.tool_input_schema(p.value("name", ""));
+    const auto name = p.find("name");
+    const auto* schema =
+        name != p.end() && name->is_string() ? server.tool_input_schema(name->get_ref<const std::string&>()) : nullptr;
     if (schema != nullptr) {
       if (auto problem = check_param_headers(*schema, p.value("arguments", Json::object()), req.headers)) {
         return reject(400, mismatch(*problem));
