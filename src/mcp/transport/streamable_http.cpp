@@ -526,7 +526,8 @@ void StreamableHttpTransport::Impl::handle(http::Request req, std::shared_ptr<ht
     } catch (const std::exception& e) {
       self->log.error("request failed", {{"error", e.what()}});
       self->finish(*pending, responder,
-                   error_response(500, std::nullopt, Error{code::kInternalError, "Internal error", nullptr}), start);
+                   error_response(500, std::nullopt, Error{code::kInternalError, "Internal error", nullptr}),
+                   start);
     }
   });
 }
@@ -850,8 +851,9 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
   }
   if (method == "tools/call") {
     const auto name = p.find("name");
-    const auto* schema =
-        name != p.end() && name->is_string() ? server.tool_input_schema(name->get_ref<const std::string&>()) : nullptr;
+    const auto* schema = name != p.end() && name->is_string()
+                             ? server.tool_input_schema(name->get_ref<const std::string&>())
+                             : nullptr;
     if (schema != nullptr) {
       if (auto problem = check_param_headers(*schema, p.value("arguments", Json::object()), req.headers)) {
         return reject(400, mismatch(*problem));
