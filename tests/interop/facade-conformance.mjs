@@ -24,23 +24,23 @@
 // Every process and port is on 127.0.0.1, every wait is bounded, and everything
 // started is stopped in after() hooks, also on failure.
 //
-// Run: run-facade-conformance.sh [BIN_DIR], or node --test facade-conformance.mjs with
+// Run: run-suite.sh BIN_DIR facade-conformance.mjs, or node --test facade-conformance.mjs with
 // the pinned Node 22 (env MCP_SERVER_BIN overrides the server binary path). Skips
 // itself when `mcp-server --help` lacks --auth-facade or the conformance package is
 // not installed.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import net from 'node:net';
 import crypto from 'node:crypto';
 import path from 'node:path';
 
 import { startProvider, driveLogin } from './oidc-provider.mjs';
+import { freePort, serverHelp, startServer as startMcpServer, stopProcess, trackProcess } from './processes.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SERVER_BIN = process.env.MCP_SERVER_BIN ?? path.resolve(HERE, '../../build/debug/bin/mcp-server');
@@ -60,15 +60,7 @@ const SCENARIOS = ['authorization-server-metadata-endpoint', 'authorization-code
 
 // --- Prerequisites ----------------------------------------------------------------------
 
-function serverHelp() {
-  if (!existsSync(SERVER_BIN)) return undefined;
-  try {
-    return execFileSync(SERVER_BIN, ['--help'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    return `${err.stdout ?? ''}`;
-  }
-}
-const HELP = serverHelp();
+const HELP = serverHelp(SERVER_BIN);
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 const SKIP =
   HELP === undefined
@@ -83,49 +75,20 @@ const SKIP =
 
 // --- Processes --------------------------------------------------------------------------
 
-const liveProcs = new Set();
 const cleanups = [];
 after(async () => {
   // Stop in reverse order; never throw from here.
   for (const fn of cleanups.reverse()) await fn().catch(() => {});
-});
-process.on('exit', () => {
-  for (const proc of liveProcs) proc.kill('SIGKILL');
 });
 setTimeout(() => {
   console.error(`facade-conformance: watchdog fired after ${WATCHDOG_MS} ms, aborting`);
   process.exit(1);
 }, WATCHDOG_MS).unref();
 
-/** A port that was free a moment ago on 127.0.0.1. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
+/** Kills `proc` if the test process ends, and stops it in the after() hook. */
 function track(proc) {
-  liveProcs.add(proc);
-  proc.once('exit', () => liveProcs.delete(proc));
-  cleanups.push(() => stopProc(proc));
-}
-
-/** SIGTERM, then SIGKILL after 3 s. Resolves with the exit code (or signal). */
-function stopProc(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode ?? proc.signalCode);
-  return new Promise((resolve) => {
-    const killTimer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-    proc.once('exit', (code, signal) => {
-      clearTimeout(killTimer);
-      resolve(code ?? signal);
-    });
-    proc.kill('SIGTERM');
-  });
+  trackProcess(proc);
+  cleanups.push(() => stopProcess(proc));
 }
 
 /** Resolves with the exit code (or signal) once `proc` exits, or undefined after `ms`. */
@@ -140,55 +103,11 @@ function waitExit(proc, ms) {
   });
 }
 
-// Inherited variables that would change the server's auth configuration.
-const AUTH_ENV = /^(MCP_|OAUTH_|COGNITO_|FACADE_)/;
-
-/** Starts mcp-server; resolves with { proc, url, output() } once it logs its URL. */
-function startServer(args, env) {
-  return new Promise((resolve, reject) => {
-    const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !AUTH_ENV.test(k)));
-    const proc = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...cleanEnv, ...env } });
-    track(proc);
-
-    let tail = '';
-    const remember = (s) => {
-      tail = (tail + s + '\n').slice(-16000);
-    };
-    const output = () => tail;
-    proc.stderr.setEncoding('utf8').on('data', (d) => remember(d.trimEnd()));
-
-    let settled = false;
-    const finish = (err, value) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (err) stopProc(proc).finally(() => reject(err));
-      else resolve(value);
-    };
-    const timer = setTimeout(
-      () => finish(new Error(`server did not report its URL within ${STARTUP_TIMEOUT_MS} ms:\n${tail}`)),
-      STARTUP_TIMEOUT_MS,
-    );
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      remember(line);
-      if (settled) return;
-      let url;
-      try {
-        const entry = JSON.parse(line);
-        if (typeof entry?.url === 'string') url = entry.url;
-      } catch {
-        if (/^https?:\/\/\S+$/.test(line.trim())) url = line.trim();
-      }
-      if (!url) return;
-      const parsed = new URL(url);
-      if (parsed.hostname !== '127.0.0.1') finish(new Error(`server listens on ${parsed.hostname}, expected 127.0.0.1`));
-      else finish(null, { proc, url: parsed, output });
-    });
-    proc.once('error', (err) => finish(err));
-    proc.once('exit', (code, signal) =>
-      finish(new Error(`server exited during startup (code ${code}, signal ${signal}):\n${tail}`)),
-    );
-  });
+/** Starts mcp-server; it is stopped by the file's after() hook. */
+async function startServer(args, env) {
+  const server = await startMcpServer(SERVER_BIN, args, env, { timeoutMs: STARTUP_TIMEOUT_MS });
+  cleanups.push(() => stopProcess(server.proc));
+  return server;
 }
 
 /**
@@ -387,6 +306,6 @@ test(
 
 test('mcp-server exits 0 on SIGTERM', { timeout: 10_000, skip: SKIP }, async (t) => {
   if (!state.server) return t.skip('the server was not started');
-  const code = await stopProc(state.server.proc);
+  const code = await stopProcess(state.server.proc);
   assert.equal(code, 0, `mcp-server exit: ${code}\n${state.server.output()}`);
 });

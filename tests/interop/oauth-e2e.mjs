@@ -24,17 +24,13 @@
 // Every process and port is on 127.0.0.1, every wait is bounded, and everything
 // started is stopped in after() hooks, also on failure.
 //
-// Run: run-oauth-e2e.sh [BIN_DIR], or node oauth-e2e.mjs with the pinned Node 22
+// Run: run-suite.sh BIN_DIR oauth-e2e.mjs, or node oauth-e2e.mjs with the pinned Node 22
 // (env MCP_SERVER_BIN overrides the server binary path). Scenarios skip themselves
 // when `mcp-server --help` lacks --auth / --auth-facade.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import net from 'node:net';
 import crypto from 'node:crypto';
 import path from 'node:path';
 
@@ -43,6 +39,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 
 import { startProvider, driveLogin, decodeJwt, pkcePair, CookieJar } from './oidc-provider.mjs';
+import { freePort, serverHelp, startServer as startMcpServer, stopProcess } from './processes.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SERVER_BIN = process.env.MCP_SERVER_BIN ?? path.resolve(HERE, '../../build/debug/bin/mcp-server');
@@ -56,15 +53,7 @@ const NAME = 'OAuth';
 
 // --- What the server binary supports ---------------------------------------------------
 
-function serverHelp() {
-  if (!existsSync(SERVER_BIN)) return undefined;
-  try {
-    return execFileSync(SERVER_BIN, ['--help'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    return `${err.stdout ?? ''}`;
-  }
-}
-const HELP = serverHelp();
+const HELP = serverHelp(SERVER_BIN);
 const HAS_AUTH = HELP !== undefined && /--auth\b/.test(HELP);
 const HAS_FACADE = HELP !== undefined && /--auth-facade\b/.test(HELP);
 const skipReason = (need) =>
@@ -72,99 +61,21 @@ const skipReason = (need) =>
 
 // --- Processes -------------------------------------------------------------------------
 
-const liveServers = new Set();
 const cleanups = [];
 after(async () => {
   // Stop in reverse order; never throw from here.
   for (const fn of cleanups.reverse()) await fn().catch(() => {});
-});
-process.on('exit', () => {
-  for (const proc of liveServers) proc.kill('SIGKILL');
 });
 setTimeout(() => {
   console.error(`oauth-e2e: watchdog fired after ${WATCHDOG_MS} ms, aborting`);
   process.exit(1);
 }, WATCHDOG_MS).unref();
 
-/** A port that was free a moment ago on 127.0.0.1. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// Inherited variables that would change the server's auth configuration.
-const AUTH_ENV = /^(MCP_|OAUTH_|COGNITO_|FACADE_)/;
-
-/**
- * Starts mcp-server and resolves with { proc, url, output() } once it logs its
- * "listening" line (JSON with a url; with --log-level off the bare URL).
- */
-function startServer(args, env) {
-  return new Promise((resolve, reject) => {
-    const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !AUTH_ENV.test(k)));
-    const proc = spawn(SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...cleanEnv, ...env } });
-    liveServers.add(proc);
-    proc.once('exit', () => liveServers.delete(proc));
-    cleanups.push(() => stopServer(proc));
-
-    let tail = '';
-    const remember = (s) => {
-      tail = (tail + s + '\n').slice(-12000);
-    };
-    const output = () => tail;
-    proc.stderr.setEncoding('utf8').on('data', (d) => remember(d.trimEnd()));
-
-    let settled = false;
-    const finish = (err, value) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (err) stopServer(proc).finally(() => reject(err));
-      else resolve(value);
-    };
-    const timer = setTimeout(
-      () => finish(new Error(`server did not report its URL within ${STARTUP_TIMEOUT_MS} ms:\n${tail}`)),
-      STARTUP_TIMEOUT_MS,
-    );
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      remember(line);
-      if (settled) return;
-      let url;
-      try {
-        const entry = JSON.parse(line);
-        if (entry?.msg === 'listening' && typeof entry.url === 'string') url = entry.url;
-      } catch {
-        if (/^https?:\/\/\S+$/.test(line.trim())) url = line.trim();
-      }
-      if (!url) return;
-      const parsed = new URL(url);
-      if (parsed.hostname !== '127.0.0.1') finish(new Error(`server listens on ${parsed.hostname}, expected 127.0.0.1`));
-      else finish(null, { proc, url: parsed, output });
-    });
-    proc.once('error', (err) => finish(err));
-    proc.once('exit', (code, signal) =>
-      finish(new Error(`server exited during startup (code ${code}, signal ${signal}):\n${tail}`)),
-    );
-  });
-}
-
-/** SIGTERM, then SIGKILL after 3 s. Resolves with the exit code (or signal). */
-function stopServer(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode ?? proc.signalCode);
-  return new Promise((resolve) => {
-    const killTimer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-    proc.once('exit', (code, signal) => {
-      clearTimeout(killTimer);
-      resolve(code ?? signal);
-    });
-    proc.kill('SIGTERM');
-  });
+/** Starts mcp-server; it is stopped by the file's after() hook. */
+async function startServer(args, env) {
+  const server = await startMcpServer(SERVER_BIN, args, env, { timeoutMs: STARTUP_TIMEOUT_MS, tailBytes: 12_000 });
+  cleanups.push(() => stopProcess(server.proc));
+  return server;
 }
 
 async function provider(options) {
@@ -550,7 +461,7 @@ test('SDK client logs in to --auth oidc', { timeout: TEST_TIMEOUT_MS, skip: !HAS
 
     await step('SIGTERM: graceful exit 0', async () => {
       await client.close().catch(() => {});
-      assert.equal(await stopServer(server.proc), 0);
+      assert.equal(await stopProcess(server.proc), 0);
     });
   } catch (err) {
     fail();
@@ -790,7 +701,7 @@ for (const variant of [
 
         await step('SIGTERM: graceful exit 0', async () => {
           await client.close().catch(() => {});
-          assert.equal(await stopServer(server.proc), 0);
+          assert.equal(await stopProcess(server.proc), 0);
         });
       } catch (err) {
         fail();

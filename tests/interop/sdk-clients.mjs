@@ -10,11 +10,10 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+
+import { startServer, stopProcess } from './processes.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SERVER_BIN = process.env.MCP_SERVER_BIN ?? path.resolve(HERE, '../../build/debug/bin/mcp-server');
@@ -87,93 +86,10 @@ async function loadSdk(prefix) {
   };
 }
 
-// --- Server process management ------------------------------------------------------
+// --- Watchdog ---------------------------------------------------------------------
 
-const liveServers = new Set();
-
-/**
- * Starts mcp-server on an ephemeral port and resolves with { proc, url, output() }
- * once it logs its "listening" line (JSON, one object per stdout line). The URL is
- * not necessarily on the first line (warnings may precede it).
- */
-function startServer() {
-  return new Promise((resolve, reject) => {
-    if (!existsSync(SERVER_BIN)) {
-      reject(new Error(`server binary not found: ${SERVER_BIN}`));
-      return;
-    }
-    const proc = spawn(SERVER_BIN, ['--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    liveServers.add(proc);
-    proc.once('exit', () => liveServers.delete(proc));
-
-    // Keep a bounded tail of the server's output for failure diagnostics.
-    let tail = '';
-    const remember = (s) => {
-      tail = (tail + s + '\n').slice(-8000);
-    };
-    const output = () => tail;
-    proc.stderr.setEncoding('utf8').on('data', (d) => remember(d.trimEnd()));
-
-    let settled = false;
-    const finish = (err, value) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (err) {
-        stopServer(proc).finally(() => reject(err));
-      } else {
-        resolve(value);
-      }
-    };
-    const timer = setTimeout(
-      () => finish(new Error(`server did not report its URL within ${STARTUP_TIMEOUT_MS} ms:\n${tail}`)),
-      STARTUP_TIMEOUT_MS,
-    );
-
-    // The readline interface keeps draining stdout for the server's whole life so
-    // the pipe never fills up and blocks the server.
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      remember(line);
-      if (settled) return;
-      let entry;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (entry.msg === 'listening' && typeof entry.url === 'string') {
-        const url = new URL(entry.url);
-        if (url.hostname !== '127.0.0.1') {
-          finish(new Error(`server listens on ${url.hostname}, expected 127.0.0.1`));
-        } else {
-          finish(null, { proc, url, output });
-        }
-      }
-    });
-    proc.once('error', (err) => finish(err));
-    proc.once('exit', (code, signal) =>
-      finish(new Error(`server exited during startup (code ${code}, signal ${signal}):\n${tail}`)),
-    );
-  });
-}
-
-/** SIGTERM, then SIGKILL if the process has not exited after 3 s. Never throws. */
-function stopServer(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const killTimer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-    proc.once('exit', () => {
-      clearTimeout(killTimer);
-      resolve();
-    });
-    proc.kill('SIGTERM');
-  });
-}
-
-// Last-resort cleanup: never leave a server behind, and never run past the cap.
-process.on('exit', () => {
-  for (const proc of liveServers) proc.kill('SIGKILL');
-});
+// Last-resort cleanup (a server left behind is killed by processes.mjs): never run
+// past the cap.
 setTimeout(() => {
   console.error(`sdk-clients: watchdog fired after ${WATCHDOG_MS} ms, aborting`);
   process.exit(1);
@@ -218,7 +134,7 @@ function recordingFetch(log) {
 for (const sdkInfo of SDKS) {
   test(`${sdkInfo.label} client against mcp-server`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
     const sdk = await loadSdk(sdkInfo.prefix);
-    const server = await startServer();
+    const server = await startServer(SERVER_BIN, ['--port', '0'], {}, { timeoutMs: STARTUP_TIMEOUT_MS });
     const requestOptions = { timeout: REQUEST_TIMEOUT_MS };
     let client;
     // Subtest failures do not reject t.test(), so remember them for diagnostics.
@@ -388,7 +304,7 @@ for (const sdkInfo of SDKS) {
       // Attach the server's recent output to make failures diagnosable.
       if (failed) t.diagnostic(`server output tail:\n${server.output()}`);
       await client?.close().catch(() => {});
-      await stopServer(server.proc);
+      await stopProcess(server.proc);
     }
   });
 }
