@@ -19,12 +19,6 @@ namespace mcp::app {
 
 namespace {
 
-std::vector<std::string> split_on(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  for (auto piece : util::split_trimmed(s, sep)) out.emplace_back(piece);
-  return out;
-}
-
 std::vector<std::string> split_scopes(std::string_view s) {
   std::vector<std::string> out;
   std::string current;
@@ -216,7 +210,7 @@ util::Expected<std::unique_ptr<AuthStack>, std::string> AuthStack::create(const 
     }
     rules.cognito = true;
     rules.audience_required = false;
-    rules.allowed_client_ids = split_on(f.cognito_allowed_client_ids, ',');
+    rules.allowed_client_ids = util::split_list(f.cognito_allowed_client_ids, ',');
     if (rules.allowed_client_ids.empty())
       return fail("--auth cognito needs COGNITO_ALLOWED_CLIENT_IDS (comma-separated app client ids)");
     const std::string pool_issuer =

@@ -14,16 +14,6 @@
 
 namespace mcp::app {
 
-namespace {
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  for (auto piece : util::split_trimmed(s, ',')) out.emplace_back(piece);
-  return out;
-}
-
-}  // namespace
-
 int run_server_app(int argc, char** argv, const ServerApp& app) {
   CLI::App cli{app.description, app.program};
   std::string host = "127.0.0.1";
@@ -145,8 +135,8 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   transport::TransportOptions transport_options;
   transport_options.endpoint = endpoint;
   transport_options.bind_address = host;
-  transport_options.allowed_hosts = split_list(allowed_hosts);
-  transport_options.allowed_origins = split_list(allowed_origins);
+  transport_options.allowed_hosts = util::split_list(allowed_hosts, ',');
+  transport_options.allowed_origins = util::split_list(allowed_origins, ',');
   transport_options.max_body_bytes = max_body;
   transport_options.max_sessions = max_sessions;
   transport_options.max_streams = max_streams;

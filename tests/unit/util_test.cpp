@@ -54,4 +54,7 @@ TEST(Strings, Helpers) {
   const auto parts = split_trimmed(" a, b ,,c ", ',');
   ASSERT_EQ(parts.size(), 3u);
   EXPECT_EQ(parts[2], "c");
+  EXPECT_EQ(split_list(" mcp:read  mcp:write ", ' '), (std::vector<std::string>{"mcp:read", "mcp:write"}));
+  EXPECT_EQ(join({"mcp:read", "mcp:write"}, ' '), "mcp:read mcp:write");
+  EXPECT_EQ(join({}, ' '), "");
 }

@@ -27,21 +27,6 @@ bool valid_scope(std::string_view scope) {
   });
 }
 
-std::vector<std::string> split_scope(std::string_view scope) {
-  std::vector<std::string> out;
-  for (auto piece : util::split_trimmed(scope, ' ')) out.emplace_back(piece);
-  return out;
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) {
-    if (!out.empty()) out += ' ';
-    out += s;
-  }
-  return out;
-}
-
 // Error codes and descriptions relayed from the upstream: RFC 6749 §4.1.2.1
 // limits both to printable ASCII (minus '"' and '\').
 std::string sanitize(std::string_view text, std::size_t max) {
@@ -161,7 +146,7 @@ void Facade::Impl::authorize(const http::Request& request, const ResponderPtr& r
 
   const std::string requested_scope(q->get("scope").value_or(""));
   if (!valid_scope(requested_scope)) return fail("invalid_scope", "scope is malformed");
-  std::vector<std::string> scopes = split_scope(requested_scope);
+  std::vector<std::string> scopes = util::split_list(requested_scope, ' ');
   if (!config.scopes_supported.empty()) {
     // Only what the upstream is known to grant: unknown scopes would fail
     // the whole login there. The token response names what was granted.
@@ -189,7 +174,7 @@ void Facade::Impl::authorize(const http::Request& request, const ResponderPtr& r
   tx.state = state;
   tx.code_challenge = std::string(*challenge);
   tx.resource = resource;
-  tx.scope = join(scopes);
+  tx.scope = util::join(scopes, ' ');
   tx.callback = iss + std::string(facade_paths::kCallback);
   tx.exp = now() + config.transaction_ttl.count();
 

@@ -27,15 +27,6 @@ std::string quote_param(std::string_view v) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) {
-    if (!out.empty()) out.push_back(' ');
-    out += s;
-  }
-  return out;
-}
-
 // Scopes in first-seen order without repeats.
 void add_unique(std::vector<std::string>& into, const std::vector<std::string>& from) {
   for (const auto& s : from) {
@@ -84,7 +75,7 @@ transport::AccessDenied ResourceServer::challenge(const http::Request& request, 
                                                   std::string_view error, std::string_view description,
                                                   const std::vector<std::string>& scopes) const {
   std::string header = "Bearer resource_metadata=" + quote_param(metadata_url(request));
-  if (!scopes.empty()) header += ", scope=" + quote_param(join(scopes));
+  if (!scopes.empty()) header += ", scope=" + quote_param(util::join(scopes, ' '));
   if (!error.empty()) header += ", error=" + quote_param(error);
   if (!description.empty()) header += ", error_description=" + quote_param(description);
   std::string message;
@@ -107,7 +98,7 @@ std::optional<transport::AccessDenied> ResourceServer::check_scopes(
   std::vector<std::string> scopes = needed;
   add_unique(scopes, auth.scopes);
   return challenge(request, 403, "insufficient_scope",
-                   fmt::format("this request needs the scopes: {}", join(needed)), scopes);
+                   fmt::format("this request needs the scopes: {}", util::join(needed, ' ')), scopes);
 }
 
 util::Expected<std::string_view, transport::AccessDenied> ResourceServer::bearer_token(

@@ -35,4 +35,19 @@ std::vector<std::string_view> split_trimmed(std::string_view s, char sep) {
   return out;
 }
 
+std::vector<std::string> split_list(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  for (auto piece : split_trimmed(s, sep)) out.emplace_back(piece);
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items, char sep) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out.push_back(sep);
+    out += item;
+  }
+  return out;
+}
+
 }  // namespace mcp::util
