@@ -30,4 +30,13 @@ class CurlClient final : public http::Client {
   std::shared_ptr<Impl> impl_;
 };
 
+// http::StreamingClient on libcurl (the MCP client's POST and GET streams):
+// same settings as above, the body handed over as it arrives. Stateless and
+// thread-safe: each stream() runs on its caller's thread.
+class CurlStreamingClient final : public http::StreamingClient {
+ public:
+  http::StreamResult stream(const http::ClientRequest& request, const http::StreamHandler& handler,
+                            const std::atomic<bool>* abort) override;
+};
+
 }  // namespace mcp::net

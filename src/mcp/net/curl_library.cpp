@@ -41,7 +41,14 @@ Loaded load() {
          bind(handle, "curl_easy_getinfo", a.easy_getinfo, l.error) &&
          bind(handle, "curl_easy_strerror", a.easy_strerror, l.error) &&
          bind(handle, "curl_slist_append", a.slist_append, l.error) &&
-         bind(handle, "curl_slist_free_all", a.slist_free_all, l.error);
+         bind(handle, "curl_slist_free_all", a.slist_free_all, l.error) &&
+         bind(handle, "curl_multi_init", a.multi_init, l.error) &&
+         bind(handle, "curl_multi_cleanup", a.multi_cleanup, l.error) &&
+         bind(handle, "curl_multi_add_handle", a.multi_add_handle, l.error) &&
+         bind(handle, "curl_multi_remove_handle", a.multi_remove_handle, l.error) &&
+         bind(handle, "curl_multi_perform", a.multi_perform, l.error) &&
+         bind(handle, "curl_multi_poll", a.multi_poll, l.error) &&
+         bind(handle, "curl_multi_info_read", a.multi_info_read, l.error);
   if (l.ok && a.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     l.ok = false;
     l.error = "curl_global_init failed";

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "mcp/util/base64.hpp"
 #include "mcp/util/strings.hpp"
 
@@ -56,6 +59,69 @@ std::optional<std::string> decode_header_value(std::string_view value) {
   const auto payload = value.substr(kPrefix.size(), value.size() - kPrefix.size() - kSuffix.size());
   if (!strict_base64(payload)) return std::nullopt;
   return util::base64_decode(payload);
+}
+
+std::string encode_header_value(std::string_view value) {
+  bool plain = value.empty() ||
+               (value.front() != ' ' && value.front() != '\t' && value.back() != ' ' && value.back() != '\t');
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7E) plain = false;
+  }
+  if (plain && !value.starts_with("=?")) return std::string(value);
+  return "=?base64?" + util::base64_encode(value) + "?=";
+}
+
+http::Headers param_headers(const nlohmann::json& input_schema, const nlohmann::json& arguments) {
+  http::Headers out;
+  if (!input_schema.is_object() || !arguments.is_object()) return out;
+  const auto props = input_schema.find("properties");
+  if (props == input_schema.end() || !props->is_object()) return out;
+  for (const auto& [name, prop] : props->items()) {
+    if (!prop.is_object()) continue;
+    const auto h = prop.find("x-mcp-header");
+    if (h == prop.end() || !h->is_string()) continue;
+    const auto arg = arguments.find(name);
+    if (arg == arguments.end() || arg->is_null()) continue;
+    if (const auto text = expected_text(*arg)) {
+      out.add("Mcp-Param-" + h->get<std::string>(), encode_header_value(*text));
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> invalid_param_annotations(const nlohmann::json& input_schema) {
+  if (!input_schema.is_object()) return std::nullopt;
+  const auto props = input_schema.find("properties");
+  if (props == input_schema.end() || !props->is_object()) return std::nullopt;
+  std::vector<std::string> seen;
+  for (const auto& [name, prop] : props->items()) {
+    if (!prop.is_object()) continue;
+    const auto h = prop.find("x-mcp-header");
+    if (h == prop.end()) continue;
+    if (!h->is_string() || h->get_ref<const std::string&>().empty()) {
+      return fmt::format("property '{}': x-mcp-header must be a non-empty string", name);
+    }
+    const std::string& header = h->get_ref<const std::string&>();
+    // RFC 9110 token characters.
+    const bool token = std::all_of(header.begin(), header.end(), [](char c) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+             std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    });
+    if (!token)
+      return fmt::format("property '{}': x-mcp-header '{}' is not a valid header name", name, header);
+    for (const auto& other : seen) {
+      if (util::iequals(other, header)) return fmt::format("x-mcp-header '{}' is used twice", header);
+    }
+    seen.push_back(header);
+    if (const auto t = prop.find("type"); t != prop.end()) {
+      const bool primitive =
+          t->is_string() && (*t == "string" || *t == "number" || *t == "integer" || *t == "boolean");
+      if (!primitive)
+        return fmt::format("property '{}': x-mcp-header needs a string, number or boolean", name);
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> check_param_headers(const nlohmann::json& input_schema,

@@ -2,9 +2,11 @@
 // The one outbound HTTP interface (DESIGN.md §3): JWKS and discovery fetches,
 // the OAuth facade's token proxy, later AWS calls. Implemented once with
 // libcurl (net/curl_client); unit tests substitute an in-memory peer.
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "mcp/transport/http_types.hpp"
 #include "mcp/util/expected.hpp"
@@ -36,6 +38,36 @@ class Client {
   // Sends `request`; `done` runs exactly once, on the owner's executor thread,
   // never inside this call.
   virtual void send(ClientRequest request, std::function<void(ClientResult)> done) = 0;
+};
+
+// Why an exchange produced no HTTP response, so callers can explain it.
+enum class FailureKind { kConnect, kDns, kTls, kTimeout, kAborted, kTooLarge, kOther };
+
+struct TransportFailure {
+  FailureKind kind = FailureKind::kOther;
+  std::string message;  // one line, never request headers
+};
+
+// Receives a response as it arrives. on_headers runs once, before any
+// on_data; returning false from either stops the transfer (not a failure).
+struct StreamHandler {
+  std::function<bool(int status, const Headers& headers)> on_headers;
+  std::function<bool(std::string_view chunk)> on_data;
+};
+
+// The status of a response that was (at least partly) received.
+using StreamResult = util::Expected<int, TransportFailure>;
+
+// Streaming exchanges for long-lived responses (MCP's SSE streams). Blocking:
+// each call runs the transfer on the calling thread. For streams,
+// `request.timeout` bounds connecting and the wait for the response headers
+// only; the body may last as long as the peer keeps it open, until `abort`
+// becomes true (checked at least every 100 ms) or a handler returns false.
+class StreamingClient {
+ public:
+  virtual ~StreamingClient() = default;
+  virtual StreamResult stream(const ClientRequest& request, const StreamHandler& handler,
+                              const std::atomic<bool>* abort) = 0;
 };
 
 }  // namespace mcp::http

@@ -1,0 +1,103 @@
+#pragma once
+// OAuth 2.1 authorization for the MCP client (spec 2025-11-25 / 2026-07-28
+// "Authorization", client side): RFC 9728 protected-resource discovery,
+// RFC 8414 / OIDC authorization-server discovery, client identity
+// (pre-registered -> Client ID Metadata Document -> dynamic registration,
+// remembered per authorization server), PKCE S256, state, RFC 9207 iss,
+// RFC 8707 resource, the browser + loopback redirect login, refresh with
+// rotation, step-up on insufficient_scope, revocation, and token storage in
+// 0600 files. Tokens never reach a log line.
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mcp/client/auth_provider.hpp"
+#include "mcp/transport/http_client.hpp"
+#include "mcp/util/expected.hpp"
+
+namespace mcp::client {
+
+// How the authorization request reaches the user and the code comes back.
+enum class LoginMode {
+  kBrowser,    // open the system browser (xdg-open / open; print the URL when none) and
+               // receive the code on a loopback listener at the redirect URI
+  kNoBrowser,  // print the URL; the user pastes the URL they were redirected to
+  kHeadless,   // GET the authorization URL without following the redirect and take the
+               // code from Location (authorization servers that need no user; conformance)
+};
+
+struct OAuthOptions {
+  std::string redirect_uri = "http://localhost:8000/callback";  // OAUTH_REDIRECT_URI
+  std::string client_id;      // pre-registered client (OAUTH_CLIENT_ID); empty: CIMD or DCR
+  std::string client_secret;  // with client_id, for confidential pre-registered clients
+  // Client ID Metadata Document URL used as client_id when the authorization
+  // server advertises client_id_metadata_document_supported; empty: never.
+  std::string client_metadata_url;
+  std::string client_name = "bedrock-usage-mcp client";
+  // Where tokens (per MCP server) and registrations (per authorization server)
+  // are kept, mode 0700/0600; empty keeps them in memory only.
+  std::filesystem::path store_dir;
+  LoginMode mode = LoginMode::kBrowser;
+  std::chrono::seconds login_timeout{300};  // waiting for the browser redirect
+  std::chrono::milliseconds http_timeout{15000};
+  int max_authorizations = 3;  // authorization requests per operation (step-up bound)
+  std::string access_token;    // ACCESS_TOKEN: used as is, wins over stored tokens, never refreshed
+  // Talking to the user: messages ("Opening your browser ...") and, in
+  // kNoBrowser mode, reading the pasted URL (nullopt: end of input).
+  std::function<void(std::string_view)> say;
+  std::function<std::optional<std::string>(std::string_view prompt)> ask;
+  std::function<void(std::string_view)> trace;  // debug lines; tokens appear as a short prefix at most
+  const std::atomic<bool>* cancel = nullptr;    // aborts a waiting login (Ctrl-C)
+};
+
+struct TokenStatus {
+  bool authenticated = false;     // an access token is available
+  bool from_environment = false;  // ACCESS_TOKEN
+  std::string subject;            // from the id_token or a JWT access token, when readable
+  std::string scope;
+  std::optional<std::chrono::system_clock::time_point> expires_at;
+  bool refreshable = false;
+  std::string issuer;
+  std::string client_id;
+};
+
+// Blocking HTTP for discovery and token calls (net::perform in the CLI; an
+// in-memory peer in unit tests).
+using BlockingHttp = std::function<http::ClientResult(const http::ClientRequest&)>;
+
+class OAuthProvider final : public AuthProvider {
+ public:
+  OAuthProvider(std::string mcp_url, OAuthOptions options, BlockingHttp http);
+  ~OAuthProvider() override;
+  OAuthProvider(const OAuthProvider&) = delete;
+  OAuthProvider& operator=(const OAuthProvider&) = delete;
+
+  // AuthProvider: refreshes a token that expires within 60 s before handing
+  // it out; on 401 refreshes (or logs in) and asks for one retry; on 403
+  // insufficient_scope re-authorizes with the union of scopes, at most
+  // max_authorizations times per operation.
+  std::optional<std::string> authorization() override;
+  util::Expected<ChallengeOutcome, std::string> on_challenge(const Challenge& challenge) override;
+
+  // `auth login`: discovery (from the challenge when given, else the
+  // well-known URLs of the MCP URL), then an interactive login.
+  util::Expected<TokenStatus, std::string> login(const std::optional<Challenge>& challenge = std::nullopt);
+  // `auth refresh`.
+  util::Expected<TokenStatus, std::string> refresh();
+  // `auth logout`: revokes the tokens where the server has a revocation
+  // endpoint, then deletes them; the result says what was done.
+  util::Expected<std::string, std::string> logout();
+  // `auth status`.
+  TokenStatus status() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mcp::client
