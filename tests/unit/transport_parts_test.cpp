@@ -148,6 +148,49 @@ TEST(HeaderValues, ChecksParamHeaders) {
   EXPECT_FALSE(check_param_headers(schema, {{"other", "x"}}, none));
 }
 
+TEST(HeaderValues, EncodesUnsafeValuesAsBase64) {
+  // The cases of the conformance suite's http-custom-headers scenario.
+  EXPECT_EQ(encode_header_value("us-west1"), "us-west1");
+  EXPECT_EQ(encode_header_value("us west 1"), "us west 1");
+  EXPECT_EQ(encode_header_value(""), "");
+  EXPECT_EQ(encode_header_value("Hello, \xE4\xB8\x96\xE7\x95\x8C"), "=?base64?SGVsbG8sIOS4lueVjA==?=");
+  EXPECT_EQ(encode_header_value(" padded "), "=?base64?IHBhZGRlZCA=?=");
+  EXPECT_EQ(encode_header_value("line1\nline2"), "=?base64?bGluZTEKbGluZTI=?=");
+  EXPECT_EQ(encode_header_value("\tindented"), "=?base64?CWluZGVudGVk?=");
+  // A literal that looks encoded must be encoded, or the server would decode it.
+  EXPECT_EQ(decode_header_value(encode_header_value("=?base64?QQ==?=")), "=?base64?QQ==?=");
+}
+
+TEST(HeaderValues, BuildsParamHeadersTheServerAccepts) {
+  const nlohmann::json schema = {
+      {"type", "object"},
+      {"properties",
+       {{"region", {{"type", "string"}, {"x-mcp-header", "Region"}}},
+        {"priority", {{"type", "integer"}, {"x-mcp-header", "Priority"}}},
+        {"verbose", {{"type", "boolean"}, {"x-mcp-header", "Verbose"}}},
+        {"query", {{"type", "string"}}}}}};
+  const nlohmann::json args = {{"region", " eu"}, {"priority", 42}, {"verbose", nullptr}, {"query", "SELECT 1"}};
+  const http::Headers h = param_headers(schema, args);
+  EXPECT_EQ(h.get("Mcp-Param-Region").value_or(""), "=?base64?IGV1?=");
+  EXPECT_EQ(h.get("Mcp-Param-Priority").value_or(""), "42");
+  EXPECT_FALSE(h.get("Mcp-Param-Verbose"));  // null: omitted
+  EXPECT_FALSE(h.get("Mcp-Param-Query"));    // not annotated
+  EXPECT_EQ(check_param_headers(schema, args, h), std::nullopt);
+}
+
+TEST(HeaderValues, FlagsUnusableAnnotations) {
+  auto schema_with = [](nlohmann::json props) { return nlohmann::json{{"type", "object"}, {"properties", props}}; };
+  EXPECT_FALSE(invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", "Region"}}}})));
+  EXPECT_TRUE(invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", ""}}}})));
+  EXPECT_TRUE(invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", "My Region"}}}})));
+  EXPECT_TRUE(invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", "R:P"}}}})));
+  EXPECT_TRUE(invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", "R\xC3\xA9"}}}})));
+  EXPECT_TRUE(invalid_param_annotations(schema_with({{"o", {{"type", "object"}, {"x-mcp-header", "O"}}}})));
+  EXPECT_TRUE(invalid_param_annotations(schema_with({{"n", {{"type", "null"}, {"x-mcp-header", "N"}}}})));
+  EXPECT_TRUE(invalid_param_annotations(schema_with({{"a", {{"type", "string"}, {"x-mcp-header", "MyField"}}},
+                                                     {"b", {{"type", "string"}, {"x-mcp-header", "myfield"}}}})));
+}
+
 TEST(UriTemplate, MatchesLevelOneTemplates) {
   auto vars = protocol::match_uri_template("test://template/{id}/data", "test://template/123/data");
   ASSERT_TRUE(vars);
