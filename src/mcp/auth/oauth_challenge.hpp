@@ -1,0 +1,33 @@
+#pragma once
+// WWW-Authenticate (RFC 9110 §11.6.1) as an OAuth client reads it: the Bearer
+// challenge's parameters (RFC 6750 §3, RFC 9728 §5.1), wherever it sits among
+// other challenges and in whatever order its parameters come.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mcp/transport/http_types.hpp"
+
+namespace mcp::auth::oauth {
+
+struct BearerChallenge {
+  std::string resource_metadata;
+  std::string scope;
+  std::string error;
+  std::string error_description;
+  // Every parameter as received (names lower-cased, values unquoted).
+  std::vector<std::pair<std::string, std::string>> params;
+
+  std::optional<std::string_view> param(std::string_view name) const;
+};
+
+// The first Bearer challenge in a WWW-Authenticate value; nullopt when there
+// is none. Quoted strings may contain commas and backslash escapes.
+std::optional<BearerChallenge> parse_bearer_challenge(std::string_view header_value);
+
+// The same over every WWW-Authenticate header of a response.
+std::optional<BearerChallenge> find_bearer_challenge(const http::Headers& headers);
+
+}  // namespace mcp::auth::oauth

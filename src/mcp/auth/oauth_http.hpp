@@ -1,0 +1,48 @@
+#pragma once
+// The blocking HTTP calls of the OAuth client (discovery, registration,
+// token, revocation) share one shape: a bounded time, a bounded body, JSON
+// answers whose parse errors name the URL, and trace lines without secrets.
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mcp/auth/strict_json.hpp"
+#include "mcp/transport/http_client.hpp"
+#include "mcp/util/expected.hpp"
+
+namespace mcp::auth::oauth {
+
+using HttpCall = std::function<http::ClientResult(const http::ClientRequest&)>;
+using TraceFn = std::function<void(std::string_view)>;
+
+inline constexpr std::size_t kMaxResponseBytes = std::size_t{1} << 20;
+
+struct OAuthHttp {
+  HttpCall call;
+  std::chrono::milliseconds timeout{15000};
+  TraceFn trace;
+
+  // Sends `request` with this timeout and body limit; a body over the limit
+  // fails even when the peer ignored it. The trace shows method, URL and status.
+  http::ClientResult send(http::ClientRequest request) const;
+  void log(std::string_view line) const {
+    if (trace) trace(line);
+  }
+};
+
+// The response body as a JSON object; errors read "<url>: invalid JSON ...".
+util::Expected<Json, std::string> json_object_body(const http::ClientResponse& response,
+                                                   std::string_view url);
+
+// Members of a metadata document, tolerating absent ones; a present member of
+// the wrong type is an error naming the member.
+util::Expected<std::string, std::string> string_member(const Json& doc, std::string_view name);
+util::Expected<std::vector<std::string>, std::string> string_list_member(const Json& doc,
+                                                                         std::string_view name);
+
+// "abcdef…": enough of a secret to tell two apart in a trace, never the value.
+std::string redact(std::string_view secret);
+
+}  // namespace mcp::auth::oauth

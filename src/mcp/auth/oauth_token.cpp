@@ -1,0 +1,126 @@
+#include "mcp/auth/oauth_token.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "mcp/util/base64.hpp"
+#include "mcp/util/strings.hpp"
+
+namespace mcp::auth::oauth {
+
+std::string choose_token_auth_method(std::string_view registered_method, bool has_secret,
+                                     const std::vector<std::string>& supported) {
+  const auto has = [&](std::string_view m) {
+    return supported.empty() || std::find(supported.begin(), supported.end(), m) != supported.end();
+  };
+  const bool secret_method =
+      registered_method == "client_secret_basic" || registered_method == "client_secret_post";
+  if (registered_method == "none" && has("none")) return "none";
+  if (secret_method && has_secret && has(registered_method)) return std::string(registered_method);
+  if (has_secret) {
+    if (has("client_secret_basic")) return "client_secret_basic";
+    if (has("client_secret_post")) return "client_secret_post";
+  }
+  return "none";
+}
+
+std::string basic_authorization(std::string_view client_id, std::string_view client_secret) {
+  return "Basic " + util::base64_encode(form::encode(client_id) + ":" + form::encode(client_secret));
+}
+
+void apply_client_auth(const ClientAuth& auth, form::Params& body, http::Headers& headers) {
+  if (auth.method == "client_secret_basic") {
+    headers.set("Authorization", basic_authorization(auth.client_id, auth.client_secret));
+    return;
+  }
+  body.emplace_back("client_id", auth.client_id);
+  if (auth.method == "client_secret_post") body.emplace_back("client_secret", auth.client_secret);
+}
+
+form::Params authorization_code_grant(std::string_view code, std::string_view redirect_uri,
+                                      std::string_view code_verifier, std::string_view resource) {
+  form::Params p = {{"grant_type", "authorization_code"},
+                    {"code", std::string(code)},
+                    {"redirect_uri", std::string(redirect_uri)},
+                    {"code_verifier", std::string(code_verifier)}};
+  if (!resource.empty()) p.emplace_back("resource", std::string(resource));
+  return p;
+}
+
+form::Params refresh_token_grant(std::string_view refresh_token, std::string_view resource) {
+  form::Params p = {{"grant_type", "refresh_token"}, {"refresh_token", std::string(refresh_token)}};
+  if (!resource.empty()) p.emplace_back("resource", std::string(resource));
+  return p;
+}
+
+http::ClientRequest form_request(std::string_view url, form::Params body, const ClientAuth& auth) {
+  http::ClientRequest req;
+  req.method = "POST";
+  req.url = std::string(url);
+  req.headers.add("Content-Type", "application/x-www-form-urlencoded");
+  req.headers.add("Accept", "application/json");
+  apply_client_auth(auth, body, req.headers);
+  req.body = form::build(body);
+  return req;
+}
+
+std::string oauth_error_text(const http::ClientResponse& response) {
+  auto doc = parse_strict_json(response.body);
+  if (doc && doc->is_object()) {
+    const auto error = string_member(*doc, "error");
+    if (error && !error->empty()) {
+      std::string out = *error;
+      const auto description = string_member(*doc, "error_description");
+      if (description && !description->empty()) out += " (" + *description + ")";
+      return out;
+    }
+  }
+  return fmt::format("HTTP {}", response.status);
+}
+
+util::Expected<TokenResponse, std::string> request_token(const OAuthHttp& http,
+                                                         std::string_view token_endpoint, form::Params grant,
+                                                         const ClientAuth& auth) {
+  auto res = http.send(form_request(token_endpoint, std::move(grant), auth));
+  if (!res) return util::unexpected(std::move(res.error()));
+  if (res->status < 200 || res->status >= 300) {
+    return util::unexpected(fmt::format("token endpoint {}: {}", token_endpoint, oauth_error_text(*res)));
+  }
+  auto doc = json_object_body(*res, token_endpoint);
+  if (!doc) return util::unexpected(std::move(doc.error()));
+  TokenResponse out;
+  const std::pair<std::string_view, std::string*> fields[] = {
+      {"access_token", &out.access_token},   {"token_type", &out.token_type},
+      {"refresh_token", &out.refresh_token}, {"scope", &out.scope},
+      {"id_token", &out.id_token},
+  };
+  for (const auto& [name, target] : fields) {
+    auto v = string_member(*doc, name);
+    if (!v) return util::unexpected(fmt::format("token endpoint {}: {}", token_endpoint, v.error()));
+    *target = std::move(*v);
+  }
+  if (out.access_token.empty()) {
+    return util::unexpected(
+        fmt::format("token endpoint {}: no access_token in the response", token_endpoint));
+  }
+  if (!out.token_type.empty() && !util::iequals(out.token_type, "Bearer")) {
+    return util::unexpected(
+        fmt::format("token endpoint {}: unsupported token_type \"{}\"", token_endpoint, out.token_type));
+  }
+  if (const auto it = doc->find("expires_in"); it != doc->end()) {
+    // Some servers send the number as a string.
+    if (it->is_number()) {
+      out.expires_in = std::chrono::seconds(static_cast<long long>(it->get<double>()));
+    } else if (it->is_string()) {
+      try {
+        out.expires_in = std::chrono::seconds(std::stoll(it->get<std::string>()));
+      } catch (const std::exception&) {
+        out.expires_in.reset();
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace mcp::auth::oauth

@@ -1,0 +1,59 @@
+#pragma once
+// The token endpoint (RFC 6749 §3.2, §4.1.3, §6): client authentication
+// (none, client_secret_basic, client_secret_post), the authorization-code
+// and refresh grants, and the token response.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mcp/auth/facade_form.hpp"
+#include "mcp/auth/oauth_http.hpp"
+#include "mcp/util/expected.hpp"
+
+namespace mcp::auth::oauth {
+
+struct ClientAuth {
+  std::string client_id;
+  std::string client_secret;
+  std::string method = "none";  // none, client_secret_basic or client_secret_post
+};
+
+// The registered method when the server supports it; else, with a secret,
+// client_secret_basic (if supported) then client_secret_post; else none. An
+// empty `supported` list means the server did not say (RFC 8414 default:
+// client_secret_basic).
+std::string choose_token_auth_method(std::string_view registered_method, bool has_secret,
+                                     const std::vector<std::string>& supported);
+
+// Adds the client's credentials to a token-endpoint request.
+void apply_client_auth(const ClientAuth& auth, form::Params& body, http::Headers& headers);
+// "Basic base64(urlencode(id):urlencode(secret))" (RFC 6749 §2.3.1).
+std::string basic_authorization(std::string_view client_id, std::string_view client_secret);
+
+struct TokenResponse {
+  std::string access_token;
+  std::string token_type;
+  std::string refresh_token;  // empty when none was issued
+  std::string scope;          // empty when the server did not say
+  std::string id_token;
+  std::optional<std::chrono::seconds> expires_in;
+};
+
+form::Params authorization_code_grant(std::string_view code, std::string_view redirect_uri,
+                                      std::string_view code_verifier, std::string_view resource);
+form::Params refresh_token_grant(std::string_view refresh_token, std::string_view resource);
+
+// POSTs the grant; an OAuth error response becomes "token endpoint <url>:
+// <error> (<description>)".
+util::Expected<TokenResponse, std::string> request_token(const OAuthHttp& http,
+                                                         std::string_view token_endpoint, form::Params grant,
+                                                         const ClientAuth& auth);
+
+// A form POST to an OAuth endpoint with the client's credentials.
+http::ClientRequest form_request(std::string_view url, form::Params body, const ClientAuth& auth);
+// "<error> (<description>)" from an OAuth error body, or "HTTP <status>".
+std::string oauth_error_text(const http::ClientResponse& response);
+
+}  // namespace mcp::auth::oauth

@@ -1,0 +1,451 @@
+#include "mcp/client/oauth_provider.hpp"
+
+#include <fmt/format.h>
+
+#include <mutex>
+
+#include "mcp/auth/jwt.hpp"
+#include "mcp/auth/oauth_authorize.hpp"
+#include "mcp/auth/oauth_challenge.hpp"
+#include "mcp/auth/oauth_pkce.hpp"
+#include "mcp/auth/oauth_registration.hpp"
+#include "mcp/auth/oauth_resource_metadata.hpp"
+#include "mcp/auth/oauth_revocation.hpp"
+#include "mcp/auth/oauth_scope.hpp"
+#include "mcp/auth/oauth_server_metadata.hpp"
+#include "mcp/auth/oauth_token.hpp"
+#include "mcp/auth/public_url.hpp"
+#include "mcp/client/login_redirect.hpp"
+#include "mcp/client/token_store.hpp"
+
+namespace mcp::client {
+
+namespace oauth = auth::oauth;
+using Clock = std::chrono::system_clock;
+
+namespace {
+
+// A token this close to expiry is refreshed before use.
+constexpr std::chrono::seconds kRefreshMargin{60};
+
+// Where the authorization server is and how to talk to it, for one login.
+struct Discovery {
+  std::optional<oauth::ProtectedResourceMetadata> resource_metadata;  // nullopt: 2025-03-26 server
+  oauth::AuthServerMetadata server;
+  std::string resource;  // RFC 8707 value; empty in 2025-03-26 mode
+};
+
+// The subject of a JWT for display only: the signature is not checked.
+std::string jwt_subject(std::string_view token) {
+  const auto first = token.find('.');
+  const auto second = token.find('.', first + 1);
+  if (first == std::string_view::npos || second == std::string_view::npos) return {};
+  const auto payload = auth::base64url_decode_strict(token.substr(first + 1, second - first - 1));
+  if (!payload) return {};
+  const auto doc = auth::parse_strict_json(*payload);
+  if (!doc || !doc->is_object()) return {};
+  for (const char* claim : {"email", "preferred_username", "username", "sub"}) {
+    const auto it = doc->find(claim);
+    if (it != doc->end() && it->is_string() && !it->get<std::string>().empty()) return it->get<std::string>();
+  }
+  return {};
+}
+
+}  // namespace
+
+struct OAuthProvider::Impl {
+  Impl(std::string url, OAuthOptions opts, BlockingHttp call)
+      : mcp_url(std::move(url)),
+        options(std::move(opts)),
+        http{std::move(call), options.http_timeout, options.trace},
+        store(options.store_dir) {}
+
+  std::string mcp_url;
+  OAuthOptions options;
+  oauth::OAuthHttp http;
+  TokenStore store;
+
+  mutable std::mutex mutex;
+  bool loaded = false;
+  std::optional<StoredTokens> tokens;
+  std::string last_requested_scope;  // survives a store that cannot save
+
+  // The current operation (Challenge::attempt == 0 starts a new one).
+  int authorizations = 0;
+  bool fresh_login = false;          // the token in use came from a login in this operation
+  bool refreshed = false;            // a refresh was tried in this operation
+  std::string last_login_challenge;  // the challenge that caused the last login in this operation
+
+  void trace(std::string_view line) const { http.log(line); }
+  void say(std::string_view line) const {
+    if (options.say) options.say(line);
+  }
+
+  void ensure_loaded() {
+    if (loaded) return;
+    loaded = true;
+    auto result = store.load_tokens(mcp_url);
+    if (!result) {
+      trace(fmt::format("ignoring stored tokens: {}", result.error()));
+      return;
+    }
+    tokens = std::move(*result);
+    if (tokens) trace(fmt::format("stored token {} for {}", oauth::redact(tokens->access_token), mcp_url));
+  }
+
+  void save() {
+    if (!tokens) return;
+    if (auto saved = store.save_tokens(*tokens); !saved) {
+      say(fmt::format("warning: the tokens could not be saved: {}", saved.error()));
+    }
+  }
+
+  bool refreshable() const {
+    return tokens && !tokens->refresh_token.empty() && !tokens->token_endpoint.empty();
+  }
+
+  oauth::ClientAuth stored_client() const {
+    return oauth::ClientAuth{tokens->client_id, tokens->client_secret,
+                             tokens->auth_method.empty() ? "none" : tokens->auth_method};
+  }
+
+  util::Expected<std::monostate, std::string> refresh_locked() {
+    if (!refreshable()) return util::unexpected(std::string("no refresh token is stored; log in again"));
+    trace(fmt::format("refreshing with {}", oauth::redact(tokens->refresh_token)));
+    auto response = oauth::request_token(http, tokens->token_endpoint,
+                                         oauth::refresh_token_grant(tokens->refresh_token, tokens->resource),
+                                         stored_client());
+    if (!response) return util::unexpected(std::move(response.error()));
+    tokens->access_token = response->access_token;
+    // Rotation: a new refresh token replaces the old one, which the server
+    // may already have invalidated; without one the old one stays valid.
+    if (!response->refresh_token.empty()) tokens->refresh_token = response->refresh_token;
+    if (!response->id_token.empty()) tokens->id_token = response->id_token;
+    if (!response->scope.empty()) tokens->scope = response->scope;
+    tokens->expires_at.reset();
+    if (response->expires_in) tokens->expires_at = Clock::now() + *response->expires_in;
+    trace(fmt::format("refreshed: access token {}", oauth::redact(tokens->access_token)));
+    save();
+    return std::monostate{};
+  }
+
+  util::Expected<Discovery, std::string> discover(const std::optional<oauth::BearerChallenge>& bearer) {
+    Discovery out;
+    const std::string advertised = bearer ? bearer->resource_metadata : std::string();
+    auto prm = oauth::discover_protected_resource(http, mcp_url, advertised);
+    if (!prm) return util::unexpected(std::move(prm.error()));
+    out.resource_metadata = std::move(*prm);
+    if (out.resource_metadata) {
+      const auto& r = *out.resource_metadata;
+      if (!oauth::resource_matches(r.resource, mcp_url)) {
+        return util::unexpected(fmt::format(
+            "the protected resource metadata at {} is for \"{}\", not {}; refusing to send credentials to it",
+            r.url, r.resource, mcp_url));
+      }
+      const std::string& issuer = r.authorization_servers.front();
+      auto server = oauth::discover_authorization_server(http, issuer, true);
+      if (!server) return util::unexpected(std::move(server.error()));
+      if (!*server) {
+        return util::unexpected(fmt::format("no authorization server metadata found for {}", issuer));
+      }
+      out.server = std::move(**server);
+      out.resource = r.resource;
+    } else {
+      // 2025-03-26: the MCP server's origin is the authorization base URL.
+      auto parsed = auth::parse_url(oauth::strip_query(mcp_url));
+      if (!parsed) return util::unexpected(fmt::format("bad MCP URL {}: {}", mcp_url, parsed.error()));
+      trace("no protected resource metadata: 2025-03-26 discovery at the server's origin");
+      auto server = oauth::discover_authorization_server(http, parsed->origin(), false);
+      if (!server) return util::unexpected(std::move(server.error()));
+      if (!*server) {
+        trace("no authorization server metadata: default endpoints");
+        out.server = oauth::default_endpoints(parsed->origin());
+        return out;
+      }
+      out.server = std::move(**server);
+      if (out.server.issuer.empty()) out.server.issuer = parsed->origin();
+    }
+    if (!oauth::supports_pkce_s256(out.server)) {
+      return util::unexpected(
+          fmt::format("the authorization server {} does not advertise PKCE S256 "
+                      "(code_challenge_methods_supported); refusing "
+                      "to log in without it",
+                      out.server.issuer));
+    }
+    return out;
+  }
+
+  util::Expected<oauth::ClientAuth, std::string> client_identity(const oauth::AuthServerMetadata& server) {
+    const auto& supported = server.token_endpoint_auth_methods_supported;
+    if (!options.client_id.empty()) {
+      const bool secret = !options.client_secret.empty();
+      return oauth::ClientAuth{options.client_id, options.client_secret,
+                               oauth::choose_token_auth_method("", secret, supported)};
+    }
+    if (!options.client_metadata_url.empty() && server.client_id_metadata_document_supported) {
+      return oauth::ClientAuth{options.client_metadata_url, "", "none"};
+    }
+    if (auto known = store.load_registration(server.issuer, options.redirect_uri)) {
+      trace(fmt::format("reusing the client registered at {}", server.issuer));
+      return oauth::ClientAuth{
+          known->client_id, known->client_secret,
+          oauth::choose_token_auth_method(known->auth_method, !known->client_secret.empty(), supported)};
+    }
+    if (server.registration_endpoint.empty()) {
+      return util::unexpected(
+          fmt::format("no client identity: set OAUTH_CLIENT_ID (the authorization server {} offers no "
+                      "dynamic registration)",
+                      server.issuer));
+    }
+    oauth::RegistrationRequest request;
+    request.client_name = options.client_name;
+    request.redirect_uris = {options.redirect_uri};
+    request.token_endpoint_auth_method = oauth::registration_auth_method(server);
+    auto registered = oauth::register_client(http, server.registration_endpoint, request);
+    if (!registered) return util::unexpected(std::move(registered.error()));
+    trace(fmt::format("registered client {} at {}", registered->client_id, server.issuer));
+    StoredRegistration record{server.issuer, options.redirect_uri, registered->client_id,
+                              registered->client_secret, registered->token_endpoint_auth_method};
+    if (auto saved = store.save_registration(record); !saved) {
+      say(fmt::format("warning: the client registration could not be saved: {}", saved.error()));
+    }
+    return oauth::ClientAuth{registered->client_id, registered->client_secret,
+                             oauth::choose_token_auth_method(registered->token_endpoint_auth_method,
+                                                             !registered->client_secret.empty(), supported)};
+  }
+
+  // A full authorization-code login. `counted`: part of an operation's
+  // challenge handling, bounded by max_authorizations.
+  util::Expected<std::monostate, std::string> login_locked(const std::optional<Challenge>& challenge,
+                                                           bool step_up, bool counted) {
+    std::optional<oauth::BearerChallenge> bearer;
+    if (challenge) bearer = oauth::find_bearer_challenge(challenge->headers);
+    auto discovery = discover(bearer);
+    if (!discovery) return util::unexpected(std::move(discovery.error()));
+    const auto& server = discovery->server;
+
+    oauth::ScopeInputs scope_inputs;
+    if (bearer && !bearer->scope.empty()) scope_inputs.challenged = bearer->scope;
+    if (discovery->resource_metadata)
+      scope_inputs.resource_scopes = discovery->resource_metadata->scopes_supported;
+    scope_inputs.server_scopes = server.scopes_supported;
+    scope_inputs.previously_requested =
+        tokens && !tokens->requested_scope.empty() ? tokens->requested_scope : last_requested_scope;
+    scope_inputs.step_up = step_up;
+    const std::string scope = oauth::select_scope(scope_inputs);
+
+    auto client = client_identity(server);
+    if (!client) return util::unexpected(std::move(client.error()));
+
+    if (counted) {
+      if (authorizations >= options.max_authorizations) {
+        return util::unexpected(
+            fmt::format("gave up after {} authorization requests for one operation", authorizations));
+      }
+      ++authorizations;
+    }
+    const auto pkce = oauth::make_pkce();
+    oauth::AuthorizationRequest request{server.authorization_endpoint,
+                                        client->client_id,
+                                        options.redirect_uri,
+                                        pkce.challenge,
+                                        oauth::random_state(),
+                                        scope,
+                                        discovery->resource};
+    const std::string url = oauth::build_authorization_url(request);
+    trace(fmt::format("authorization request to {} (scope \"{}\")", server.authorization_endpoint, scope));
+    last_requested_scope = scope;
+
+    const oauth::RedirectCheck check{request.state, server.issuer,
+                                     server.authorization_response_iss_parameter_supported};
+    auto code = run_login_redirect(url, options, http, [&check](std::string_view redirected) {
+      return oauth::read_authorization_response(redirected, check);
+    });
+    if (!code) return util::unexpected(std::move(code.error()));
+
+    auto response = oauth::request_token(
+        http, server.token_endpoint,
+        oauth::authorization_code_grant(*code, options.redirect_uri, pkce.verifier, discovery->resource),
+        *client);
+    if (!response) return util::unexpected(std::move(response.error()));
+
+    StoredTokens fresh;
+    fresh.mcp_url = mcp_url;
+    fresh.access_token = response->access_token;
+    fresh.refresh_token = response->refresh_token;
+    fresh.id_token = response->id_token;
+    fresh.scope = response->scope.empty() ? scope : response->scope;
+    fresh.requested_scope = scope;
+    if (response->expires_in) fresh.expires_at = Clock::now() + *response->expires_in;
+    fresh.issuer = server.issuer;
+    fresh.token_endpoint = server.token_endpoint;
+    fresh.revocation_endpoint = server.revocation_endpoint;
+    fresh.resource = discovery->resource;
+    fresh.client_id = client->client_id;
+    fresh.client_secret = client->client_secret;
+    fresh.auth_method = client->method;
+    tokens = std::move(fresh);
+    trace(fmt::format("logged in: access token {}", oauth::redact(tokens->access_token)));
+    save();
+    return std::monostate{};
+  }
+
+  TokenStatus status_locked() {
+    TokenStatus out;
+    if (!options.access_token.empty()) {
+      out.authenticated = true;
+      out.from_environment = true;
+      out.subject = jwt_subject(options.access_token);
+      return out;
+    }
+    ensure_loaded();
+    if (!tokens) return out;
+    out.authenticated = !tokens->access_token.empty();
+    out.subject = tokens->id_token.empty() ? std::string() : jwt_subject(tokens->id_token);
+    if (out.subject.empty()) out.subject = jwt_subject(tokens->access_token);
+    out.scope = tokens->scope;
+    out.expires_at = tokens->expires_at;
+    out.refreshable = refreshable();
+    out.issuer = tokens->issuer;
+    out.client_id = tokens->client_id;
+    return out;
+  }
+
+  util::Expected<ChallengeOutcome, std::string> on_challenge_locked(const Challenge& c) {
+    if (c.attempt == 0) {
+      authorizations = 0;
+      fresh_login = false;
+      refreshed = false;
+      last_login_challenge.clear();
+    }
+    const auto bearer = oauth::find_bearer_challenge(c.headers);
+    const std::string key =
+        fmt::format("{} {}", c.status, c.headers.get_joined("WWW-Authenticate").value_or(std::string()));
+    if (c.status == 401) {
+      if (!options.access_token.empty())
+        return util::unexpected(std::string("the ACCESS_TOKEN was rejected"));
+      ensure_loaded();
+      if (fresh_login) {
+        return util::unexpected(
+            fmt::format("the server rejected the token just issued by {}",
+                        tokens ? tokens->issuer : std::string("the authorization server")));
+      }
+      if (tokens && !refreshed && refreshable()) {
+        refreshed = true;
+        if (auto r = refresh_locked()) return ChallengeOutcome::kRetry;
+        trace("refresh failed; logging in again");
+      }
+      if (auto r = login_locked(c, false, true); !r) return util::unexpected(std::move(r.error()));
+      fresh_login = true;
+      last_login_challenge = key;
+      return ChallengeOutcome::kRetry;
+    }
+    if (c.status == 403 && bearer && bearer->error == "insufficient_scope") {
+      if (!options.access_token.empty()) {
+        return util::unexpected(
+            fmt::format("the ACCESS_TOKEN lacks the required scope \"{}\"", bearer->scope));
+      }
+      if (key == last_login_challenge) {
+        return util::unexpected(
+            fmt::format("the server still requires scope \"{}\" after re-authorization; the authorization "
+                        "server did not grant "
+                        "it",
+                        bearer->scope));
+      }
+      ensure_loaded();
+      if (auto r = login_locked(c, true, true); !r) return util::unexpected(std::move(r.error()));
+      fresh_login = true;
+      last_login_challenge = key;
+      return ChallengeOutcome::kRetry;
+    }
+    return ChallengeOutcome::kGiveUp;
+  }
+};
+
+OAuthProvider::OAuthProvider(std::string mcp_url, OAuthOptions options, BlockingHttp http)
+    : impl_(std::make_unique<Impl>(std::move(mcp_url), std::move(options), std::move(http))) {}
+
+OAuthProvider::~OAuthProvider() = default;
+
+std::optional<std::string> OAuthProvider::authorization() {
+  std::lock_guard lock(impl_->mutex);
+  auto& s = *impl_;
+  if (!s.options.access_token.empty()) return "Bearer " + s.options.access_token;
+  s.ensure_loaded();
+  if (!s.tokens || s.tokens->access_token.empty()) return std::nullopt;
+  const auto now = Clock::now();
+  if (s.tokens->expires_at && *s.tokens->expires_at - kRefreshMargin <= now && s.refreshable()) {
+    if (auto r = s.refresh_locked(); !r) s.trace(fmt::format("refresh failed: {}", r.error()));
+  }
+  // An expired token only earns a 401; without one the server's challenge
+  // starts a login straight away.
+  if (s.tokens->expires_at && *s.tokens->expires_at <= Clock::now()) return std::nullopt;
+  return "Bearer " + s.tokens->access_token;
+}
+
+util::Expected<ChallengeOutcome, std::string> OAuthProvider::on_challenge(const Challenge& challenge) {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->on_challenge_locked(challenge);
+}
+
+util::Expected<TokenStatus, std::string> OAuthProvider::login(const std::optional<Challenge>& challenge) {
+  std::lock_guard lock(impl_->mutex);
+  auto& s = *impl_;
+  if (!s.options.access_token.empty()) {
+    return util::unexpected(std::string("ACCESS_TOKEN is set; unset it to log in"));
+  }
+  s.ensure_loaded();
+  if (auto r = s.login_locked(challenge, false, false); !r) return util::unexpected(std::move(r.error()));
+  return s.status_locked();
+}
+
+util::Expected<TokenStatus, std::string> OAuthProvider::refresh() {
+  std::lock_guard lock(impl_->mutex);
+  auto& s = *impl_;
+  if (!s.options.access_token.empty()) {
+    return util::unexpected(std::string("ACCESS_TOKEN is set; it is used as is and never refreshed"));
+  }
+  s.ensure_loaded();
+  if (!s.tokens) return util::unexpected(fmt::format("not logged in to {}", s.mcp_url));
+  if (auto r = s.refresh_locked(); !r) return util::unexpected(std::move(r.error()));
+  return s.status_locked();
+}
+
+util::Expected<std::string, std::string> OAuthProvider::logout() {
+  std::lock_guard lock(impl_->mutex);
+  auto& s = *impl_;
+  s.ensure_loaded();
+  if (!s.tokens) return fmt::format("no stored tokens for {}", s.mcp_url);
+  std::vector<std::string> done;
+  if (s.tokens->revocation_endpoint.empty()) {
+    done.push_back(
+        "the authorization server has no revocation endpoint, so the tokens stay valid until they expire");
+  } else {
+    const auto client = s.stored_client();
+    const std::pair<const std::string*, const char*> which[] = {{&s.tokens->refresh_token, "refresh_token"},
+                                                                {&s.tokens->access_token, "access_token"}};
+    for (const auto& [token, hint] : which) {
+      if (token->empty()) continue;
+      auto r = oauth::revoke_token(s.http, s.tokens->revocation_endpoint, *token, hint, client);
+      const std::string name = std::string_view(hint) == "refresh_token" ? "refresh token" : "access token";
+      done.push_back(r ? "revoked the " + name : "could not revoke the " + name + ": " + r.error());
+    }
+  }
+  auto removed = s.store.remove_tokens(s.mcp_url);
+  s.tokens.reset();
+  if (!removed) return util::unexpected(std::move(removed.error()));
+  done.push_back(s.store.persistent() ? "deleted the stored tokens" : "forgot the tokens");
+  std::string out;
+  for (const auto& line : done) {
+    if (!out.empty()) out += "; ";
+    out += line;
+  }
+  return out;
+}
+
+TokenStatus OAuthProvider::status() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->status_locked();
+}
+
+}  // namespace mcp::client
