@@ -2,7 +2,8 @@
 # Runs one node:test suite of this folder against a build's mcp-server, with the
 # pinned Node 22 of node_modules.
 # Usage: run-suite.sh BIN_DIR SUITE.mjs [NODE_TEST_OPTION...]
-#   BIN_DIR: directory containing mcp-server (e.g. build/release/bin).
+#   BIN_DIR: directory containing mcp-server (e.g. build/release/bin), and
+#            mcp-client for the client suites (MCP_CLIENT_BIN; they skip without it).
 # Exit 77 (CTest skip) when the npm peers are not installed (scripts/install-deps);
 # suites skip their own cases when the server lacks a feature they need.
 set -euo pipefail
@@ -27,5 +28,7 @@ if [[ ! -x "$MCP_SERVER_BIN" ]]; then
   exit 2
 fi
 export MCP_SERVER_BIN
+MCP_CLIENT_BIN="$(cd "$bin_dir" && pwd)/mcp-client"
+export MCP_CLIENT_BIN
 cd "$here"
 exec "$node" --test --test-reporter=spec "$@" "$here/$suite"
