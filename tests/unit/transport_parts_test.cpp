@@ -187,6 +187,8 @@ TEST(HeaderValues, FlagsUnusableAnnotations) {
   EXPECT_TRUE(invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", "R\xC3\xA9"}}}})));
   EXPECT_TRUE(invalid_param_annotations(schema_with({{"o", {{"type", "object"}, {"x-mcp-header", "O"}}}})));
   EXPECT_TRUE(invalid_param_annotations(schema_with({{"n", {{"type", "null"}, {"x-mcp-header", "N"}}}})));
+  EXPECT_TRUE(invalid_param_annotations(schema_with({{"f", {{"type", "number"}, {"x-mcp-header", "F"}}}})));
+  EXPECT_FALSE(invalid_param_annotations(schema_with({{"i", {{"type", "integer"}, {"x-mcp-header", "I"}}}})));
   EXPECT_TRUE(invalid_param_annotations(schema_with({{"a", {{"type", "string"}, {"x-mcp-header", "MyField"}}},
                                                      {"b", {{"type", "string"}, {"x-mcp-header", "myfield"}}}})));
 }

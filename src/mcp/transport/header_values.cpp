@@ -115,10 +115,9 @@ std::optional<std::string> invalid_param_annotations(const nlohmann::json& input
     }
     seen.push_back(header);
     if (const auto t = prop.find("type"); t != prop.end()) {
-      const bool primitive =
-          t->is_string() && (*t == "string" || *t == "number" || *t == "integer" || *t == "boolean");
-      if (!primitive)
-        return fmt::format("property '{}': x-mcp-header needs a string, number or boolean", name);
+      // Not `number`: a float has no single text form to compare.
+      const bool allowed = t->is_string() && (*t == "string" || *t == "integer" || *t == "boolean");
+      if (!allowed) return fmt::format("property '{}': x-mcp-header needs a string, integer or boolean", name);
     }
   }
   return std::nullopt;

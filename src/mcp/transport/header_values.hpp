@@ -24,8 +24,8 @@ std::string encode_header_value(std::string_view value);
 http::Headers param_headers(const nlohmann::json& input_schema, const nlohmann::json& arguments);
 
 // Why a tool's x-mcp-header annotations are unusable (empty or non-token
-// names, names repeated ignoring case, annotations on non-primitive
-// properties), or nullopt when they are fine. Clients must not call such tools.
+// names, names repeated ignoring case, annotations on properties that are
+// not string, integer or boolean), or nullopt when they are fine. Clients must not call such tools.
 std::optional<std::string> invalid_param_annotations(const nlohmann::json& input_schema);
 
 // Checks every Mcp-Param-* header a tool's input schema asks for against the
