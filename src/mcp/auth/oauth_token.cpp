@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "mcp/auth/oauth_client_assertion.hpp"
 #include "mcp/util/base64.hpp"
 #include "mcp/util/strings.hpp"
 
@@ -34,7 +35,14 @@ void apply_client_auth(const ClientAuth& auth, form::Params& body, http::Headers
     headers.set("Authorization", basic_authorization(auth.client_id, auth.client_secret));
     return;
   }
-  body.emplace_back("client_id", auth.client_id);
+  if (auth.method == "private_key_jwt") {
+    // RFC 7523 §2.2: the assertion names the client; client_id is optional.
+    body.emplace_back("client_assertion_type", std::string(kClientAssertionType));
+    body.emplace_back("client_assertion", auth.client_assertion);
+    return;
+  }
+  // A workload identified by its assertion alone has no client_id.
+  if (!auth.client_id.empty()) body.emplace_back("client_id", auth.client_id);
   if (auth.method == "client_secret_post") body.emplace_back("client_secret", auth.client_secret);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The token endpoint (RFC 6749 §3.2, §4.1.3, §6): client authentication
-// (none, client_secret_basic, client_secret_post), the authorization-code
-// and refresh grants, and the token response.
+// (none, client_secret_basic, client_secret_post, private_key_jwt), the
+// authorization-code and refresh grants, and the token response.
 #include <chrono>
 #include <optional>
 #include <string>
@@ -17,7 +17,11 @@ namespace mcp::auth::oauth {
 struct ClientAuth {
   std::string client_id;
   std::string client_secret;
-  std::string method = "none";  // none, client_secret_basic or client_secret_post
+  // none, client_secret_basic, client_secret_post or private_key_jwt
+  std::string method = "none";
+  // private_key_jwt: a freshly signed assertion (oauth_client_assertion.hpp),
+  // made just before the request since it expires within minutes.
+  std::string client_assertion;
 };
 
 // The registered method when the server supports it; else, with a secret,

@@ -7,6 +7,8 @@
 #include "mcp/auth/jwt.hpp"
 #include "mcp/auth/oauth_authorize.hpp"
 #include "mcp/auth/oauth_challenge.hpp"
+#include "mcp/auth/oauth_client_assertion.hpp"
+#include "mcp/auth/oauth_grants.hpp"
 #include "mcp/auth/oauth_pkce.hpp"
 #include "mcp/auth/oauth_registration.hpp"
 #include "mcp/auth/oauth_resource_metadata.hpp"
@@ -27,6 +29,14 @@ namespace {
 
 // A token this close to expiry is refreshed before use.
 constexpr std::chrono::seconds kRefreshMargin{60};
+
+// How a login obtains its tokens.
+enum class Flow {
+  kAuthorizationCode,  // the user logs in through the browser (or a pasted URL)
+  kClientCredentials,  // the client itself, with a secret or a signed assertion
+  kIdJag,              // the user's enterprise IdP vouches for them (SEP-990)
+  kJwtBearer,          // a workload identity JWT (SEP-1933)
+};
 
 // Where the authorization server is and how to talk to it, for one login.
 struct Discovery {
@@ -68,7 +78,8 @@ struct OAuthProvider::Impl {
   mutable std::mutex mutex;
   bool loaded = false;
   std::optional<StoredTokens> tokens;
-  std::string last_requested_scope;  // survives a store that cannot save
+  std::string last_requested_scope;              // survives a store that cannot save
+  std::optional<oauth::SigningKey> signing_key;  // parsed from options.private_key_pem on first use
 
   // The current operation (Challenge::attempt == 0 starts a new one).
   int authorizations = 0;
@@ -104,9 +115,28 @@ struct OAuthProvider::Impl {
     return tokens && !tokens->refresh_token.empty() && !tokens->token_endpoint.empty();
   }
 
-  oauth::ClientAuth stored_client() const {
-    return oauth::ClientAuth{tokens->client_id, tokens->client_secret,
+  oauth::ClientAuth stored_client() {
+    oauth::ClientAuth client{tokens->client_id, tokens->client_secret,
                              tokens->auth_method.empty() ? "none" : tokens->auth_method};
+    // A failure leaves the assertion empty; the server's refusal explains it.
+    if (auto signed_ = sign_assertion(client, tokens->issuer); !signed_) trace(signed_.error());
+    return client;
+  }
+
+  // private_key_jwt: a fresh assertion for each request (it expires and its
+  // jti must not repeat). Other methods need nothing.
+  util::Expected<std::monostate, std::string> sign_assertion(oauth::ClientAuth& client,
+                                                             std::string_view audience) {
+    if (client.method != "private_key_jwt") return std::monostate{};
+    if (!signing_key) {
+      auto key = oauth::SigningKey::from_pem(options.private_key_pem);
+      if (!key) return util::unexpected("the OAuth client private key: " + key.error());
+      signing_key = std::move(*key);
+    }
+    auto assertion = oauth::make_client_assertion(*signing_key, client.client_id, audience, Clock::now());
+    if (!assertion) return util::unexpected(std::move(assertion.error()));
+    client.client_assertion = std::move(*assertion);
+    return std::monostate{};
   }
 
   util::Expected<std::monostate, std::string> refresh_locked() {
@@ -165,14 +195,53 @@ struct OAuthProvider::Impl {
       out.server = std::move(**server);
       if (out.server.issuer.empty()) out.server.issuer = parsed->origin();
     }
-    if (!oauth::supports_pkce_s256(out.server)) {
-      return util::unexpected(
-          fmt::format("the authorization server {} does not advertise PKCE S256 "
-                      "(code_challenge_methods_supported); refusing "
-                      "to log in without it",
-                      out.server.issuer));
-    }
     return out;
+  }
+
+  util::Expected<Flow, std::string> choose_flow(const oauth::AuthServerMetadata& server) const {
+    using Grant = OAuthOptions::Grant;
+    if (options.enterprise_idp) {
+      if (options.client_id.empty()) {
+        return util::unexpected(
+            fmt::format("enterprise-managed authorization needs OAUTH_CLIENT_ID: the client registered at {}",
+                        server.issuer));
+      }
+      return Flow::kIdJag;
+    }
+    if (!options.jwt_bearer_assertion.empty()) return Flow::kJwtBearer;
+    const bool credentials =
+        !options.client_id.empty() && (!options.client_secret.empty() || !options.private_key_pem.empty());
+    if (options.grant == Grant::kClientCredentials) {
+      if (!credentials) {
+        return util::unexpected(std::string(
+            "the client_credentials grant needs OAUTH_CLIENT_ID with a client secret or a private key"));
+      }
+      return Flow::kClientCredentials;
+    }
+    if (options.grant == Grant::kAuto && credentials && oauth::machine_only(server)) {
+      return Flow::kClientCredentials;
+    }
+    return Flow::kAuthorizationCode;
+  }
+
+  // The pre-configured client for a machine grant. client_credentials has no
+  // user to vouch for it, so it must prove who it is.
+  util::Expected<oauth::ClientAuth, std::string> machine_client(const oauth::AuthServerMetadata& server,
+                                                                bool needs_credential) {
+    oauth::ClientAuth client{
+        options.client_id, options.client_secret,
+        oauth::machine_auth_method(!options.private_key_pem.empty(), !options.client_secret.empty(),
+                                   server.token_endpoint_auth_methods_supported)};
+    if (needs_credential && client.method == "none") {
+      return util::unexpected(
+          fmt::format("the authorization server {} accepts none of our client credentials "
+                      "(token_endpoint_auth_methods_supported)",
+                      server.issuer));
+    }
+    if (auto signed_ = sign_assertion(client, server.issuer); !signed_) {
+      return util::unexpected(std::move(signed_.error()));
+    }
+    return client;
   }
 
   util::Expected<oauth::ClientAuth, std::string> client_identity(const oauth::AuthServerMetadata& server) {
@@ -214,8 +283,87 @@ struct OAuthProvider::Impl {
                                                              !registered->client_secret.empty(), supported)};
   }
 
-  // A full authorization-code login. `counted`: part of an operation's
-  // challenge handling, bounded by max_authorizations.
+  // The browser (or pasted-URL, or headless) authorization-code login.
+  util::Expected<oauth::TokenResponse, std::string> authorization_code_tokens(const Discovery& discovery,
+                                                                              const std::string& scope,
+                                                                              oauth::ClientAuth& client) {
+    const auto& server = discovery.server;
+    if (!oauth::supports_pkce_s256(server)) {
+      return util::unexpected(
+          fmt::format("the authorization server {} does not advertise PKCE S256 "
+                      "(code_challenge_methods_supported); refusing "
+                      "to log in without it",
+                      server.issuer));
+    }
+    auto identity = client_identity(server);
+    if (!identity) return util::unexpected(std::move(identity.error()));
+    client = std::move(*identity);
+
+    const auto pkce = oauth::make_pkce();
+    oauth::AuthorizationRequest request{server.authorization_endpoint,
+                                        client.client_id,
+                                        options.redirect_uri,
+                                        pkce.challenge,
+                                        oauth::random_state(),
+                                        scope,
+                                        discovery.resource};
+    const std::string url = oauth::build_authorization_url(request);
+    trace(fmt::format("authorization request to {} (scope \"{}\")", server.authorization_endpoint, scope));
+
+    const oauth::RedirectCheck check{request.state, server.issuer,
+                                     server.authorization_response_iss_parameter_supported};
+    auto code = run_login_redirect(url, options, http, [&check](std::string_view redirected) {
+      return oauth::read_authorization_response(redirected, check);
+    });
+    if (!code) return util::unexpected(std::move(code.error()));
+
+    return oauth::request_token(
+        http, server.token_endpoint,
+        oauth::authorization_code_grant(*code, options.redirect_uri, pkce.verifier, discovery.resource),
+        client);
+  }
+
+  // client_credentials, or the ID-JAG exchange followed by the JWT bearer
+  // grant: no user interaction, so they work in every LoginMode.
+  util::Expected<oauth::TokenResponse, std::string> machine_tokens(Flow flow, const Discovery& discovery,
+                                                                   const std::string& scope,
+                                                                   oauth::ClientAuth& client) {
+    const auto& server = discovery.server;
+    auto identity = machine_client(server, flow == Flow::kClientCredentials);
+    if (!identity) return util::unexpected(std::move(identity.error()));
+    client = std::move(*identity);
+    if (flow == Flow::kClientCredentials) {
+      trace(fmt::format("client_credentials grant at {} ({}, scope \"{}\")", server.token_endpoint,
+                        client.method, scope));
+      return oauth::request_token(http, server.token_endpoint,
+                                  oauth::client_credentials_grant(scope, discovery.resource), client);
+    }
+    if (flow == Flow::kJwtBearer) {
+      trace(fmt::format("JWT bearer grant with the workload assertion at {}", server.token_endpoint));
+      return oauth::request_token(
+          http, server.token_endpoint,
+          oauth::jwt_bearer_grant(options.jwt_bearer_assertion, scope, discovery.resource), client);
+    }
+    const auto& idp = *options.enterprise_idp;
+    // The ID-JAG names the MCP server; a 2025-03-26 server has no resource
+    // metadata, so its URL stands in.
+    oauth::IdJagRequest exchange{
+        idp.token_endpoint,
+        idp.client_id,
+        idp.id_token,
+        server.issuer,
+        discovery.resource.empty() ? std::string(oauth::strip_query(mcp_url)) : discovery.resource,
+        scope};
+    trace(fmt::format("token exchange for an ID-JAG at {}", idp.token_endpoint));
+    auto id_jag = oauth::request_id_jag(http, exchange);
+    if (!id_jag) return util::unexpected(std::move(id_jag.error()));
+    trace(fmt::format("JWT bearer grant at {} ({})", server.token_endpoint, client.method));
+    return oauth::request_token(http, server.token_endpoint,
+                                oauth::jwt_bearer_grant(*id_jag, scope, discovery.resource), client);
+  }
+
+  // A full login with the grant choose_flow picks. `counted`: part of an
+  // operation's challenge handling, bounded by max_authorizations.
   util::Expected<std::monostate, std::string> login_locked(const std::optional<Challenge>& challenge,
                                                            bool step_up, bool counted) {
     std::optional<oauth::BearerChallenge> bearer;
@@ -223,6 +371,8 @@ struct OAuthProvider::Impl {
     auto discovery = discover(bearer);
     if (!discovery) return util::unexpected(std::move(discovery.error()));
     const auto& server = discovery->server;
+    auto flow = choose_flow(server);
+    if (!flow) return util::unexpected(std::move(flow.error()));
 
     oauth::ScopeInputs scope_inputs;
     if (bearer && !bearer->scope.empty()) scope_inputs.challenged = bearer->scope;
@@ -232,10 +382,9 @@ struct OAuthProvider::Impl {
     scope_inputs.previously_requested =
         tokens && !tokens->requested_scope.empty() ? tokens->requested_scope : last_requested_scope;
     scope_inputs.step_up = step_up;
+    // Machine grants are simply run again, so offline_access buys nothing.
+    scope_inputs.want_refresh_token = *flow == Flow::kAuthorizationCode;
     const std::string scope = oauth::select_scope(scope_inputs);
-
-    auto client = client_identity(server);
-    if (!client) return util::unexpected(std::move(client.error()));
 
     if (counted) {
       if (authorizations >= options.max_authorizations) {
@@ -244,29 +393,10 @@ struct OAuthProvider::Impl {
       }
       ++authorizations;
     }
-    const auto pkce = oauth::make_pkce();
-    oauth::AuthorizationRequest request{server.authorization_endpoint,
-                                        client->client_id,
-                                        options.redirect_uri,
-                                        pkce.challenge,
-                                        oauth::random_state(),
-                                        scope,
-                                        discovery->resource};
-    const std::string url = oauth::build_authorization_url(request);
-    trace(fmt::format("authorization request to {} (scope \"{}\")", server.authorization_endpoint, scope));
     last_requested_scope = scope;
-
-    const oauth::RedirectCheck check{request.state, server.issuer,
-                                     server.authorization_response_iss_parameter_supported};
-    auto code = run_login_redirect(url, options, http, [&check](std::string_view redirected) {
-      return oauth::read_authorization_response(redirected, check);
-    });
-    if (!code) return util::unexpected(std::move(code.error()));
-
-    auto response = oauth::request_token(
-        http, server.token_endpoint,
-        oauth::authorization_code_grant(*code, options.redirect_uri, pkce.verifier, discovery->resource),
-        *client);
+    oauth::ClientAuth client;
+    auto response = *flow == Flow::kAuthorizationCode ? authorization_code_tokens(*discovery, scope, client)
+                                                      : machine_tokens(*flow, *discovery, scope, client);
     if (!response) return util::unexpected(std::move(response.error()));
 
     StoredTokens fresh;
@@ -281,9 +411,9 @@ struct OAuthProvider::Impl {
     fresh.token_endpoint = server.token_endpoint;
     fresh.revocation_endpoint = server.revocation_endpoint;
     fresh.resource = discovery->resource;
-    fresh.client_id = client->client_id;
-    fresh.client_secret = client->client_secret;
-    fresh.auth_method = client->method;
+    fresh.client_id = client.client_id;
+    fresh.client_secret = client.client_secret;
+    fresh.auth_method = client.method;
     tokens = std::move(fresh);
     trace(fmt::format("logged in: access token {}", oauth::redact(tokens->access_token)));
     save();

@@ -6,7 +6,10 @@
 // remembered per authorization server), PKCE S256, state, RFC 9207 iss,
 // RFC 8707 resource, the browser + loopback redirect login, refresh with
 // rotation, step-up on insufficient_scope, revocation, and token storage in
-// 0600 files. Tokens never reach a log line.
+// 0600 files. Tokens never reach a log line. Without a user: the
+// client_credentials grant (secret or private_key_jwt) and enterprise-managed
+// authorization (an ID-JAG from the enterprise IdP, SEP-990), and a workload
+// identity JWT as a JWT bearer grant (SEP-1933).
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -32,9 +35,32 @@ enum class LoginMode {
 };
 
 struct OAuthOptions {
+  // Which grant obtains tokens. kAuto: an EnterpriseIdp wins, then a
+  // jwt_bearer_assertion; else client_credentials when we hold client credentials and the authorization
+  // server offers client_credentials but not authorization_code; else the
+  // authorization-code login.
+  enum class Grant { kAuto, kAuthorizationCode, kClientCredentials };
+  // The user's enterprise IdP (SEP-990): the ID token is exchanged there for
+  // an ID-JAG, which the authorization server takes as a JWT bearer grant
+  // with client_id / client_secret (or private_key_jwt) as the client.
+  struct EnterpriseIdp {
+    std::string token_endpoint;
+    std::string client_id;  // our client at the IdP
+    std::string id_token;
+  };
+
   std::string redirect_uri = "http://localhost:8000/callback";  // OAUTH_REDIRECT_URI
   std::string client_id;      // pre-registered client (OAUTH_CLIENT_ID); empty: CIMD or DCR
   std::string client_secret;  // with client_id, for confidential pre-registered clients
+  // With client_id: a PKCS#8 PEM private key (P-256 or RSA) for
+  // private_key_jwt client authentication in machine grants.
+  std::string private_key_pem;
+  Grant grant = Grant::kAuto;
+  std::optional<EnterpriseIdp> enterprise_idp;
+  // Workload identity federation (SEP-1933): a JWT from the workload's own
+  // identity provider, sent as an RFC 7523 JWT bearer grant (with client_id
+  // when set). Used when no EnterpriseIdp is set.
+  std::string jwt_bearer_assertion;
   // Client ID Metadata Document URL used as client_id when the authorization
   // server advertises client_id_metadata_document_supported; empty: never.
   std::string client_metadata_url;
