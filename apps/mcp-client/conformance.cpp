@@ -278,6 +278,14 @@ int run_conformance(const std::string& url, Console& console, bool debug) {
     oauth.client_metadata_url = kClientMetadataUrl;
     oauth.client_id = json_str(context, "client_id");
     oauth.client_secret = json_str(context, "client_secret");
+    // Machine-to-machine scenarios: a signing key (private_key_jwt), a
+    // workload assertion (jwt-bearer), or an enterprise IdP (ID-JAG).
+    oauth.private_key_pem = json_str(context, "private_key_pem");
+    oauth.jwt_bearer_assertion = json_str(context, "valid_jwt");
+    if (const std::string idp = json_str(context, "idp_token_endpoint"); !idp.empty()) {
+      oauth.enterprise_idp = mcp::client::OAuthOptions::EnterpriseIdp{idp, json_str(context, "idp_client_id"),
+                                                                      json_str(context, "idp_id_token")};
+    }
     oauth.say = [&console](std::string_view line) {
       console.err("conformance: " + std::string(line));
     };

@@ -1,5 +1,8 @@
 #include "connection.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include "config_paths.hpp"
 #include "render.hpp"
 #include "server_requests.hpp"
@@ -57,8 +60,17 @@ void Connection::make_auth() {
   options.client_secret = settings_.oauth_client_secret;
   options.access_token = settings_.access_token;
   options.mode = settings_.no_browser ? mcp::client::LoginMode::kNoBrowser : mcp::client::LoginMode::kBrowser;
+  // A one-shot command must not wait the interactive five minutes for a
+  // browser nobody may be watching: --timeout bounds the login too.
+  if (!interactive_) {
+    options.login_timeout = std::max(std::chrono::seconds(1),
+                                     std::chrono::duration_cast<std::chrono::seconds>(settings_.timeout));
+  }
   const auto store = oauth_store_dir(settings_.config_dir);
-  if (const auto problem = ensure_private_dir(store)) {
+  // The configuration directory itself is private too (history, tokens).
+  auto problem = ensure_private_dir(settings_.config_dir);
+  if (!problem) problem = ensure_private_dir(store);
+  if (problem) {
     console_.err(console_.paint(Color::kYellow, "Warning: ", Stream::kErr) + *problem +
                  "; tokens are kept in memory only");
   } else {
@@ -68,7 +80,9 @@ void Connection::make_auth() {
     say(line);
   };
   options.ask = [this](std::string_view prompt) {
-    return reader_.read_line(prompt);
+    if (interactive_) return reader_.read_line(prompt);
+    console_.err(prompt);  // stdout carries only results in one-shot mode
+    return reader_.read_line("");
   };
   options.trace = [this](std::string_view line) {
     if (debug_) console_.err(console_.paint(Color::kDim, "[auth] " + std::string(line), Stream::kErr));
@@ -129,7 +143,7 @@ std::optional<Failure> Connection::connect(bool announce) {
   options.log_level = settings_.log_level;
   session_ = std::make_unique<mcp::client::Session>(std::move(options), http_, make_handlers(), auth_.get());
   if (announce) console_.note("Connecting to " + url_ + " ...");
-  auto info = session_->connect();
+  auto info = session_->connect(&interrupt_);
   if (!info) {
     session_.reset();
     return info.error();

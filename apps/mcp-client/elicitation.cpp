@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -119,7 +120,9 @@ mcp::util::Expected<Json, std::string> parse_value(const Json& schema, std::stri
     if (text.empty() || end == text.c_str() || *end != '\0' || errno == ERANGE) {
       return mcp::util::unexpected(std::string("enter a number"));
     }
-    if (type == "integer" && value != static_cast<double>(static_cast<long long>(value))) {
+    // The range check comes first: casting an out-of-range double is undefined.
+    if (type == "integer" && (std::fabs(value) > 9.007199254740992e15 ||
+                              value != static_cast<double>(static_cast<long long>(value)))) {
       return mcp::util::unexpected(std::string("enter a whole number"));
     }
     if (schema.contains("minimum") && schema["minimum"].is_number() &&

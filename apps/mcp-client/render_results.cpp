@@ -104,7 +104,7 @@ void render_prompt(Console& console, const Json& result) {
   const Json messages = result.value("messages", Json::array());
   if (messages.empty()) console.out("  (no messages)");
   for (const Json& message : messages) {
-    console.out(console.paint(Color::kBold, "[" + str(message, "role") + "]"));
+    console.out(console.paint(Color::kBold, std::string("[").append(str(message, "role")).append("]")));
     const Json content = message.value("content", Json::object());
     render_content_blocks(console, content.is_array() ? content : Json::array({content}), "  ");
   }

@@ -23,10 +23,10 @@ mcp::util::Expected<Json, Error> answer_server_request(const std::string& method
     if (method == "elicitation/create") {
       if (reader != nullptr) return ask_user(args, console, *reader);
       Json answer = answer_with_defaults(args);
-      console.note(
-          console.paint(Color::kDim, "[elicitation] " + args.value("message", std::string()) + " -> " +
-                                         answer["action"].get<std::string>() +
-                                         (answer.contains("content") ? " " + answer["content"].dump() : "")));
+      std::string line = "[elicitation] " + args.value("message", std::string()) + " -> " +
+                         answer["action"].get<std::string>();
+      if (answer.contains("content")) line.append(" ").append(answer["content"].dump());
+      console.note(console.paint(Color::kDim, line));
       return answer;
     }
     if (method == "sampling/createMessage") {

@@ -19,7 +19,10 @@ clean HOME and XDG_CONFIG_HOME in a temporary directory, and the test types:
   quit                       -> "Goodbye!", the process exits 0
 
 It also checks that the history file exists with mode 0600, and that quitting
-a 2025-11-25 session sent a DELETE to the server.
+a 2025-11-25 session sent a DELETE to the server. Last, against
+mcp-everything-server, a tool's elicitation is answered field by field: a typed
+value, a default taken with Enter, an invalid number re-asked, an enum choice
+by number.
 
 Prints "ok <check>" / "FAIL <check>: ..." lines and exits 1 on any failure,
 77 (skip) when tmux is not installed. Stdlib only; every wait is bounded; the
@@ -193,6 +196,52 @@ def run_era(bin_dir, server, version):
         shutil.rmtree(home, ignore_errors=True)
 
 
+def run_elicitation(bin_dir):
+    """Answers the SEP-1034 defaults form of mcp-everything-server by hand."""
+    server = McpServerProcess(os.path.join(bin_dir, "mcp-everything-server"),
+                              ["--host", "127.0.0.1", "--port", "0", "--log-level", "warn"],
+                              secrets.token_hex(16), "mcp-everything-server", keep_lines=200)
+    home = tempfile.mkdtemp(prefix="mcp-client-elicit-")
+    pane = None
+    try:
+        server.wait_url(STARTUP_TIMEOUT_S)
+        env = {"HOME": home, "XDG_CONFIG_HOME": os.path.join(home, ".config"), "PATH": os.environ.get("PATH", ""),
+               "TERM": "xterm-256color", "LANG": "C.UTF-8", "NO_COLOR": "1", "TMPDIR": home}
+        pane = Pane(client_command(bin_dir, server.url, "2025-11-25"), env)
+        report(pane.wait_for(r"^> ") is not None, "elicitation: prompt shown", pane.text()[-300:])
+        start = len(pane.text())
+        pane.type_line("call-tool test_elicitation_sep1034_defaults {}")
+        steps = [  # (prompt pattern, what the person types)
+            (r"age \(.*\) \[30\]: $", "41"),
+            (r"name \(.*\) \[John Doe\]: $", ""),
+            (r"score \(.*\) \[95\.5\]: $", "lots"),
+            (r"Invalid: enter a number", None),
+            (r"score \(.*\) \[95\.5\]: $", "7.25"),
+            (r"status \(.*\) \[active\]: $", "3"),
+            (r"verified \(.*\) \[true\]: $", "no"),
+        ]
+        ok = True
+        for pattern, answer in steps:
+            match = pane.wait_for(pattern, start)
+            if match is None:
+                ok = False
+                report(False, f"elicitation: asked {pattern}", pane.text()[start:][-500:])
+                break
+            start = match.end()
+            if answer is not None:
+                pane.type_line(answer)
+        if ok:
+            expected = r'content=\{"age":41,"name":"John Doe","score":7\.25,"status":"pending","verified":false\}'
+            report(pane.wait_for(r"action=accept, " + expected, start) is not None,
+                   "elicitation: answers field by field with defaults", pane.text()[-600:])
+        pane.type_line("quit")
+    finally:
+        if pane is not None:
+            pane.close()
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
@@ -201,7 +250,7 @@ def main():
         print("skip: tmux is not installed")
         return 77
     bin_dir = os.path.abspath(sys.argv[1])
-    for name in ("mcp-server", "mcp-client"):
+    for name in ("mcp-server", "mcp-everything-server", "mcp-client"):
         if not os.access(os.path.join(bin_dir, name), os.X_OK):
             print(f"FAIL setup: {name} not found in {bin_dir}")
             return 1
@@ -218,6 +267,7 @@ def main():
         report(deletes >= 1, "2025-11-25: quit ends the session with DELETE", f"{deletes} DELETE requests logged")
     finally:
         server.stop()
+    run_elicitation(bin_dir)
     print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failure(s)")
     return 1 if failures else 0
 

@@ -296,10 +296,17 @@ struct Session::Impl {
     }
   }
 
+  // Handlers see server-controlled JSON; a handler that throws on an
+  // unexpected shape answers with an error instead of ending the program.
   util::Expected<Json, json_rpc::Error> answer_server_request(const json_rpc::Request& r) {
     if (r.method == "ping") return Json::object();
     if (!handlers.on_request) return util::unexpected(json_rpc::Error::method_not_found(r.method));
-    return handlers.on_request(r.method, r.params);
+    try {
+      return handlers.on_request(r.method, r.params);
+    } catch (const std::exception& e) {
+      trace(fmt::format("handling {} failed: {}", r.method, e.what()));
+      return util::unexpected(json_rpc::Error::invalid_params(fmt::format("cannot handle {}", r.method)));
+    }
   }
 
   // Handles what is not the awaited response: notifications, server
@@ -307,7 +314,13 @@ struct Session::Impl {
   void dispatch(Incoming& in) {
     if (auto* n = std::get_if<json_rpc::Notification>(&in.message);
         n && in.kind == Incoming::Kind::kMessage) {
-      if (handlers.on_notification) handlers.on_notification(*n);
+      if (handlers.on_notification) {
+        try {
+          handlers.on_notification(*n);
+        } catch (const std::exception& e) {
+          trace(fmt::format("ignored malformed {}: {}", n->method, e.what()));
+        }
+      }
       return;
     }
     if (auto* r = std::get_if<json_rpc::Request>(&in.message); r && in.kind == Incoming::Kind::kMessage) {
@@ -529,8 +542,11 @@ struct Session::Impl {
           trace("session not found (404): re-initializing");
           reinitialized = true;
           session_id.clear();
-          if (auto again = initialize(server.version); !again)
+          RequestOptions again_ro;
+          again_ro.cancel = ro.cancel;
+          if (auto again = initialize(server.version, again_ro); !again) {
             return util::unexpected(std::move(again.error()));
+          }
           continue;
         }
         auto err = rpc_error_in(o.body);
@@ -592,10 +608,11 @@ struct Session::Impl {
 
   // 2026-07-28: server/discover. A 400 that is not a modern error, a
   // JSON-RPC error, or a result without 2026-07-28 means "speak legacy".
-  Probe try_modern(Failure& failure, std::optional<protocol::Version>& legacy_hint) {
+  Probe try_modern(const RequestOptions& handshake, Failure& failure,
+                   std::optional<protocol::Version>& legacy_hint) {
     era = Era::kModern;
     version = protocol::Version::k2026_07_28;
-    auto r = call("server/discover", Json::object(), RequestOptions{}, false);
+    auto r = call("server/discover", Json::object(), handshake, false);
     if (r) {
       const Json& res = *r;
       bool modern = false;
@@ -644,14 +661,14 @@ struct Session::Impl {
     }
   }
 
-  util::Expected<ServerInfo, Failure> initialize(protocol::Version offer) {
+  util::Expected<ServerInfo, Failure> initialize(protocol::Version offer, const RequestOptions& handshake) {
     era = Era::kLegacy;
     version.reset();  // initialize goes without MCP-Protocol-Version
     session_id.clear();
     const Json params = {{"protocolVersion", std::string(protocol::to_string(offer))},
                          {"capabilities", opt.capabilities},
                          {"clientInfo", opt.client_info.to_json()}};
-    auto r = call("initialize", params, RequestOptions{}, false, false);
+    auto r = call("initialize", params, handshake, false, false);
     if (!r) return util::unexpected(std::move(r.error()));
     const Json& res = *r;
     const std::string answered = string_field(res, "protocolVersion");
@@ -676,7 +693,7 @@ struct Session::Impl {
     server = info;
     if (auto f = notify("notifications/initialized", Json::object())) return util::unexpected(std::move(*f));
     if (!opt.log_level.empty() && server.capabilities.contains("logging")) {
-      auto set = call("logging/setLevel", Json{{"level", opt.log_level}}, RequestOptions{}, false);
+      auto set = call("logging/setLevel", Json{{"level", opt.log_level}}, handshake, false);
       if (!set) trace(fmt::format("logging/setLevel failed: {}", set.error().message));
     }
     if (opt.standalone_stream) open_get_stream();
@@ -721,12 +738,14 @@ struct Session::Impl {
     }
   }
 
-  util::Expected<ServerInfo, Failure> connect() {
+  util::Expected<ServerInfo, Failure> connect(const std::atomic<bool>* cancel) {
     disconnect();
+    RequestOptions handshake;
+    handshake.cancel = cancel;
     std::optional<protocol::Version> legacy_hint;
     if (!opt.version || protocol::is_modern(*opt.version)) {
       Failure failure;
-      switch (try_modern(failure, legacy_hint)) {
+      switch (try_modern(handshake, failure, legacy_hint)) {
         case Probe::kModern:
           connected = true;
           return server;
@@ -741,7 +760,8 @@ struct Session::Impl {
           break;
       }
     }
-    auto info = initialize(opt.version.value_or(legacy_hint.value_or(protocol::kLatestLegacyVersion)));
+    auto info =
+        initialize(opt.version.value_or(legacy_hint.value_or(protocol::kLatestLegacyVersion)), handshake);
     if (!info) {
       stop_all();
       return info;
@@ -795,8 +815,8 @@ Session::~Session() {
   impl_->stop_all();
 }
 
-util::Expected<ServerInfo, Failure> Session::connect() {
-  return impl_->connect();
+util::Expected<ServerInfo, Failure> Session::connect(const std::atomic<bool>* cancel) {
+  return impl_->connect(cancel);
 }
 
 bool Session::connected() const {

@@ -102,7 +102,8 @@ class Session {
 
   // Negotiates the era and revision (and authorizes through the provider on
   // 401/403). Legacy: initialize, notifications/initialized, GET stream.
-  util::Expected<ServerInfo, Failure> connect();
+  // `cancel` (e.g. set by Ctrl-C) abandons the handshake with kCancelled.
+  util::Expected<ServerInfo, Failure> connect(const std::atomic<bool>* cancel = nullptr);
   bool connected() const;
   const ServerInfo& server() const;  // valid while connected()
   const std::string& url() const;
