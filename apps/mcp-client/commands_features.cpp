@@ -4,6 +4,7 @@
 
 #include "command_handlers.hpp"
 #include "json_args.hpp"
+#include "json_fields.hpp"
 #include "render.hpp"
 
 namespace mcp_cli::handlers {
@@ -14,11 +15,6 @@ constexpr const char* kDefaultName = "MCP User";
 constexpr const char* kDefaultRegion = "us-east-1";
 constexpr const char* kDefaultLogGroup = "/aws/bedrock/modelinvocations";
 constexpr const char* kReportTool = "get_bedrock_usage_report";
-
-std::string json_str(const Json& obj, const char* key) {
-  const auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 std::string first_line(const std::string& text) {
   return text.substr(0, text.find('\n'));
@@ -37,7 +33,7 @@ mcp::util::Expected<Json, Failure> list_all(Connection& connection, const std::s
     if (const auto it = result->find(list_key); it != result->end() && it->is_array()) {
       for (Json& item : *it) items.push_back(std::move(item));
     }
-    cursor = json_str(*result, "nextCursor");
+    cursor = text_of(*result, "nextCursor");
     if (cursor.empty()) break;
   }
   return Json{{list_key, std::move(items)}};
@@ -71,8 +67,8 @@ CommandResult list_tools(CommandContext& context, const CommandInput&) {
   const Json& tools = (*result)["tools"];
   if (tools.empty()) console.out("  No tools available");
   for (const Json& tool : tools) {
-    const std::string desc = first_line(json_str(tool, "description"));
-    console.out("  - " + json_str(tool, "name") + (desc.empty() ? "" : ": " + desc));
+    const std::string desc = first_line(text_of(tool, "description"));
+    console.out("  - " + text_of(tool, "name") + (desc.empty() ? "" : ": " + desc));
   }
   return {};
 }
@@ -139,13 +135,13 @@ CommandResult list_prompts(CommandContext& context, const CommandInput&) {
   const Json& prompts = (*result)["prompts"];
   if (prompts.empty()) console.out("  No prompts available");
   for (const Json& prompt : prompts) {
-    const std::string desc = first_line(json_str(prompt, "description"));
-    console.out("  - " + json_str(prompt, "name") + (desc.empty() ? "" : ": " + desc));
-    for (const Json& arg : prompt.value("arguments", Json::array())) {
+    const std::string desc = first_line(text_of(prompt, "description"));
+    console.out("  - " + text_of(prompt, "name") + (desc.empty() ? "" : ": " + desc));
+    for (const Json& arg : array_of(prompt, "arguments")) {
       if (!arg.is_object()) continue;
-      std::string line = "      " + json_str(arg, "name");
-      if (arg.value("required", false)) line += " (required)";
-      if (const std::string d = json_str(arg, "description"); !d.empty()) line += " - " + d;
+      std::string line = "      " + text_of(arg, "name");
+      if (flag_of(arg, "required", false)) line += " (required)";
+      if (const std::string d = text_of(arg, "description"); !d.empty()) line += " - " + d;
       console.out(line);
     }
   }
@@ -186,8 +182,8 @@ CommandResult list_resources(CommandContext& context, const CommandInput&) {
   const Json& resources = (*result)["resources"];
   if (resources.empty()) console.out("  No resources available");
   for (const Json& resource : resources) {
-    std::string line = "  - " + json_str(resource, "name") + ": " + json_str(resource, "uri");
-    if (const std::string mime = json_str(resource, "mimeType"); !mime.empty()) line += " (" + mime + ")";
+    std::string line = "  - " + text_of(resource, "name") + ": " + text_of(resource, "uri");
+    if (const std::string mime = text_of(resource, "mimeType"); !mime.empty()) line += " (" + mime + ")";
     console.out(line);
   }
   return {};
@@ -205,8 +201,8 @@ CommandResult list_resource_templates(CommandContext& context, const CommandInpu
   const Json& templates = (*result)["resourceTemplates"];
   if (templates.empty()) console.out("  No resource templates available");
   for (const Json& t : templates) {
-    const std::string desc = first_line(json_str(t, "description"));
-    console.out("  - " + json_str(t, "name") + ": " + json_str(t, "uriTemplate") +
+    const std::string desc = first_line(text_of(t, "description"));
+    console.out("  - " + text_of(t, "name") + ": " + text_of(t, "uriTemplate") +
                 (desc.empty() ? "" : " - " + desc));
   }
   return {};

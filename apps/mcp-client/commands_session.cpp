@@ -2,6 +2,7 @@
 #include <chrono>
 
 #include "command_handlers.hpp"
+#include "json_fields.hpp"
 #include "render.hpp"
 #include "server_url.hpp"
 
@@ -10,11 +11,6 @@ namespace {
 
 using mcp::client::Era;
 using mcp::client::TokenStatus;
-
-std::string json_str(const Json& obj, const char* key) {
-  const auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 Json server_json(const Connection& connection) {
   Json out{{"url", connection.url()}, {"connected", connection.connected()}};
@@ -68,8 +64,8 @@ void print_token_status(Console& console, const TokenStatus& status) {
 
 void print_server_status(Console& console, const mcp::client::ServerInfo& info) {
   const Json& impl = info.implementation;
-  std::string name = json_str(impl, "name") + " " + json_str(impl, "version");
-  if (const std::string title = json_str(impl, "title"); !title.empty()) name += " (" + title + ")";
+  std::string name = text_of(impl, "name") + " " + text_of(impl, "version");
+  if (const std::string title = text_of(impl, "title"); !title.empty()) name += " (" + title + ")";
   console.out("Server: " + name);
   console.out("Protocol: " + describe_protocol(info));
   console.out("Session ID: " + (info.session_id.empty() ? std::string("(none)") : info.session_id));

@@ -23,7 +23,12 @@ std::vector<std::string> words_of(std::string_view text) {
 void add_matching(std::vector<std::string>& out, const std::vector<std::string>& options,
                   std::string_view word) {
   for (const std::string& option : options) {
-    if (option.starts_with(word) && std::find(out.begin(), out.end(), option) == out.end())
+    // Names come from the server; one with control characters would reach
+    // the terminal raw through libedit's candidate list.
+    const bool printable = std::none_of(option.begin(), option.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+    });
+    if (printable && option.starts_with(word) && std::find(out.begin(), out.end(), option) == out.end())
       out.push_back(option);
   }
 }

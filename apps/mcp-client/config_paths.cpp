@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "mcp/client/token_store.hpp"
+
 namespace mcp_cli {
 namespace {
 
@@ -32,9 +34,14 @@ std::optional<std::string> ensure_private_dir(const std::filesystem::path& dir) 
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return "cannot create " + dir.string() + ": " + std::strerror(errno);
   }
+  // An existing directory that others own or can write may hold planted
+  // tokens or history: refuse it rather than tighten it silently.
+  if (auto ok = mcp::client::check_private_dir(dir); !ok) return ok.error();
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return dir.string() + " is not a directory";
-  if ((st.st_mode & 077) != 0 && st.st_uid == getuid()) ::chmod(dir.c_str(), 0700);
+  // Ours and readable by others, e.g. from an old umask: nothing could have
+  // been planted, so just close it.
+  if ((st.st_mode & 077) != 0) ::chmod(dir.c_str(), 0700);
   return std::nullopt;
 }
 

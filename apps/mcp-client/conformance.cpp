@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "exit_codes.hpp"
+#include "json_fields.hpp"
 #include "mcp/client/oauth_provider.hpp"
 #include "mcp/client/session.hpp"
 #include "mcp/net/curl_client.hpp"
@@ -29,22 +30,17 @@ std::string env(const char* name) {
   return value != nullptr ? value : "";
 }
 
-std::string json_str(const Json& obj, const char* key) {
-  const auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // Arguments that satisfy a tool's required properties, for scenarios that
 // only check that (and how) tools get called.
 Json arguments_for(const Json& tool) {
   Json args = Json::object();
-  const Json schema = tool.value("inputSchema", Json::object());
+  const Json schema = object_of(tool, "inputSchema");
   if (!schema.is_object()) return args;
-  const Json props = schema.value("properties", Json::object());
-  for (const Json& name : schema.value("required", Json::array())) {
+  const Json props = object_of(schema, "properties");
+  for (const Json& name : array_of(schema, "required")) {
     if (!name.is_string()) continue;
-    const Json prop = props.value(name.get<std::string>(), Json::object());
-    const std::string type = prop.is_object() ? prop.value("type", "string") : "string";
+    const Json prop = object_of(props, name.get<std::string>());
+    const std::string type = prop.is_object() ? text_of(prop, "type", "string") : "string";
     Json value = "test";
     if (prop.is_object() && prop.contains("default"))
       value = prop["default"];
@@ -77,7 +73,7 @@ class Runner {
       return exit_code_for(answer.error());
     }
     console_.err("conformance: " + method + " ok: " + short_json(*answer, 300));
-    if (answer->value("isError", false)) return ExitCode::kFailed;
+    if (flag_of(*answer, "isError", false)) return ExitCode::kFailed;
     if (result != nullptr) *result = std::move(*answer);
     return std::nullopt;
   }
@@ -85,7 +81,7 @@ class Runner {
   std::optional<ExitCode> list_tools(Json& tools) {
     Json result;
     if (auto failed = request("tools/list", Json::object(), &result)) return failed;
-    tools = result.value("tools", Json::array());
+    tools = array_of(result, "tools");
     return std::nullopt;
   }
 
@@ -100,7 +96,7 @@ class Runner {
 
 const Json* find_tool(const Json& tools, std::string_view name) {
   for (const Json& tool : tools) {
-    if (tool.is_object() && json_str(tool, "name") == name) return &tool;
+    if (tool.is_object() && text_of(tool, "name") == name) return &tool;
   }
   return nullptr;
 }
@@ -136,20 +132,20 @@ std::optional<ExitCode> run_skills(Runner& runner, Session& session, Console& co
   Json listed;
   if (auto failed = runner.request("skills/list", Json::object(), &listed)) return failed;
   if (!read) return std::nullopt;
-  for (const Json& skill : listed.value("skills", Json::array())) {
-    const std::string uri = json_str(skill, "uri");
+  for (const Json& skill : array_of(listed, "skills")) {
+    const std::string uri = text_of(skill, "uri");
     Json entry;
-    for (const Json& r : skill.value("resources", Json::array())) {
-      if (json_str(r, "uri") == uri) entry = r;
+    for (const Json& r : array_of(skill, "resources")) {
+      if (text_of(r, "uri") == uri) entry = r;
     }
     auto read_result = session.request("resources/read", Json{{"uri", uri}});
     if (!read_result) return exit_code_for(read_result.error());
-    const Json contents = read_result->value("contents", Json::array());
-    const std::string text = contents.empty() ? "" : json_str(contents[0], "text");
+    const Json contents = array_of(*read_result, "contents");
+    const std::string text = contents.empty() ? "" : text_of(contents[0], "text");
     const auto digest = mcp::util::sha256(text);
     const std::string hex =
         mcp::util::to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
-    if (entry.is_object() && entry.contains("digest") && json_str(entry, "digest") != "sha256:" + hex) {
+    if (entry.is_object() && entry.contains("digest") && text_of(entry, "digest") != "sha256:" + hex) {
       console.err("conformance: " + uri + " does not match its digest; skill rejected");
       return ExitCode::kFailed;
     }
@@ -158,16 +154,16 @@ std::optional<ExitCode> run_skills(Runner& runner, Session& session, Console& co
       console.err("conformance: " + uri + " does not match its size; skill rejected");
       return ExitCode::kFailed;
     }
-    const Json declared = skill.value("frontmatter", Json::object());
+    const Json declared = object_of(skill, "frontmatter");
     for (const auto& [key, value] : front_matter(text)) {
       if (declared.contains(key) && declared[key].is_string() && declared[key].get<std::string>() != value) {
         console.err("conformance: " + uri + " front matter '" + key + "' differs; skill rejected");
         return ExitCode::kFailed;
       }
     }
-    for (const Json& r : skill.value("resources", Json::array())) {
-      if (json_str(r, "uri") == uri) continue;
-      if (auto failed = runner.request("resources/read", Json{{"uri", json_str(r, "uri")}})) return failed;
+    for (const Json& r : array_of(skill, "resources")) {
+      if (text_of(r, "uri") == uri) continue;
+      if (auto failed = runner.request("resources/read", Json{{"uri", text_of(r, "uri")}})) return failed;
     }
   }
   return std::nullopt;
@@ -187,7 +183,7 @@ std::optional<ExitCode> run_steps(const std::string& scenario, const Json& conte
     const Json* tool = find_tool(tools, "add_numbers");
     if (tool == nullptr && !tools.empty()) tool = &tools[0];
     if (tool == nullptr) return ExitCode::kFailed;
-    return runner.call(json_str(*tool, "name"), Json{{"a", 2}, {"b", 3}});
+    return runner.call(text_of(*tool, "name"), Json{{"a", 2}, {"b", 3}});
   }
   if (scenario == "elicitation-sep1034-client-defaults") {
     return runner.call("test_client_elicitation_defaults", Json::object());
@@ -196,33 +192,32 @@ std::optional<ExitCode> run_steps(const std::string& scenario, const Json& conte
   if (scenario == "json-schema-2020-12-preservation") {
     const Json* tool = find_tool(tools, "json_schema_2020_12_tool");
     if (tool == nullptr) return ExitCode::kFailed;
-    return runner.call("json_schema_echo", Json{{"schema", tool->value("inputSchema", Json::object())}});
+    return runner.call("json_schema_echo", Json{{"schema", object_of(*tool, "inputSchema")}});
   }
   if (scenario == "http-custom-headers") {
-    for (const Json& call : context.value("toolCalls", Json::array())) {
-      if (auto failed = runner.call(json_str(call, "name"), call.value("arguments", Json::object())))
-        return failed;
+    for (const Json& call : array_of(context, "toolCalls")) {
+      if (auto failed = runner.call(text_of(call, "name"), object_of(call, "arguments"))) return failed;
     }
     return std::nullopt;
   }
   // Everything else (auth/*, sep-2322, http-*-headers): call each listed
   // tool once; auth/scope-step-up and the AS migration need a call after the list.
   for (const Json& tool : tools) {
-    if (auto failed = runner.call(json_str(tool, "name"), arguments_for(tool))) return failed;
+    if (auto failed = runner.call(text_of(tool, "name"), arguments_for(tool))) return failed;
   }
   if (scenario == "http-standard-headers") {
     Json resources;
     if (auto failed = runner.request("resources/list", Json::object(), &resources)) return failed;
-    const Json list = resources.value("resources", Json::array());
+    const Json list = array_of(resources, "resources");
     if (!list.empty()) {
-      if (auto failed = runner.request("resources/read", Json{{"uri", json_str(list[0], "uri")}}))
+      if (auto failed = runner.request("resources/read", Json{{"uri", text_of(list[0], "uri")}}))
         return failed;
     }
     Json prompts;
     if (auto failed = runner.request("prompts/list", Json::object(), &prompts)) return failed;
-    const Json plist = prompts.value("prompts", Json::array());
+    const Json plist = array_of(prompts, "prompts");
     if (!plist.empty()) {
-      Json get{{"name", json_str(plist[0], "name")}, {"arguments", Json::object()}};
+      Json get{{"name", text_of(plist[0], "name")}, {"arguments", Json::object()}};
       if (auto failed = runner.request("prompts/get", std::move(get))) return failed;
     }
   }
@@ -276,15 +271,17 @@ int run_conformance(const std::string& url, Console& console, bool debug) {
     oauth.mode = mcp::client::LoginMode::kHeadless;
     oauth.redirect_uri = kRedirectUri;
     oauth.client_metadata_url = kClientMetadataUrl;
-    oauth.client_id = json_str(context, "client_id");
-    oauth.client_secret = json_str(context, "client_secret");
+    oauth.client_id = text_of(context, "client_id");
+    oauth.client_secret = text_of(context, "client_secret");
+    oauth.trust_any_issuer = true;  // a test harness: the 0.1.16 suite names no issuer
+    oauth.credentials_issuer = text_of(context, "issuer");
     // Machine-to-machine scenarios: a signing key (private_key_jwt), a
     // workload assertion (jwt-bearer), or an enterprise IdP (ID-JAG).
-    oauth.private_key_pem = json_str(context, "private_key_pem");
-    oauth.jwt_bearer_assertion = json_str(context, "valid_jwt");
-    if (const std::string idp = json_str(context, "idp_token_endpoint"); !idp.empty()) {
-      oauth.enterprise_idp = mcp::client::OAuthOptions::EnterpriseIdp{idp, json_str(context, "idp_client_id"),
-                                                                      json_str(context, "idp_id_token")};
+    oauth.private_key_pem = text_of(context, "private_key_pem");
+    oauth.jwt_bearer_assertion = text_of(context, "valid_jwt");
+    if (const std::string idp = text_of(context, "idp_token_endpoint"); !idp.empty()) {
+      oauth.enterprise_idp = mcp::client::OAuthOptions::EnterpriseIdp{idp, text_of(context, "idp_client_id"),
+                                                                      text_of(context, "idp_id_token")};
     }
     oauth.say = [&console](std::string_view line) {
       console.err("conformance: " + std::string(line));

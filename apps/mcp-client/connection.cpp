@@ -4,11 +4,19 @@
 #include <chrono>
 
 #include "config_paths.hpp"
+#include "json_fields.hpp"
+#include "mcp/auth/public_url.hpp"
 #include "render.hpp"
 #include "server_requests.hpp"
 
 namespace mcp_cli {
 namespace {
+
+bool same_origin(const std::string& a, const std::string& b) {
+  const auto pa = mcp::auth::parse_url(a);
+  const auto pb = mcp::auth::parse_url(b);
+  return pa && pb && pa->origin() == pb->origin();
+}
 
 using mcp::client::Era;
 
@@ -16,7 +24,7 @@ constexpr int kMaxListPages = 50;  // bounds completion-name fetching
 
 std::vector<std::string> names_from(const Json& result, const char* list_key, const char* name_key) {
   std::vector<std::string> names;
-  for (const Json& item : result.value(list_key, Json::array())) {
+  for (const Json& item : array_of(result, list_key)) {
     if (item.is_object() && item.contains(name_key) && item[name_key].is_string()) {
       names.push_back(item[name_key].get<std::string>());
     }
@@ -58,7 +66,12 @@ void Connection::make_auth() {
   options.redirect_uri = settings_.oauth_redirect_uri;
   options.client_id = settings_.oauth_client_id;
   options.client_secret = settings_.oauth_client_secret;
-  options.access_token = settings_.access_token;
+  // A secret or key goes only to this authorization server (never to one a
+  // server names, which could be anyone's).
+  options.credentials_issuer = settings_.oauth_issuer;
+  // ACCESS_TOKEN was given for the server named at start-up: it never follows
+  // `connect <url>` to another origin.
+  if (same_origin(url_, settings_.url)) options.access_token = settings_.access_token;
   options.mode = settings_.no_browser ? mcp::client::LoginMode::kNoBrowser : mcp::client::LoginMode::kBrowser;
   // A one-shot command must not wait the interactive five minutes for a
   // browser nobody may be watching: --timeout bounds the login too.
@@ -151,8 +164,7 @@ std::optional<Failure> Connection::connect(bool announce) {
   if (announce) {
     if (!info->session_id.empty()) console_.note("Session established with ID: " + info->session_id);
     const Json& impl = info->implementation;
-    console_.note("Server info: " + impl.value("name", std::string("?")) + " " +
-                  impl.value("version", std::string()));
+    console_.note("Server info: " + text_of(impl, "name", std::string("?")) + " " + text_of(impl, "version"));
     console_.note("Protocol version: " + describe_protocol(*info));
     console_.note(console_.paint(Color::kGreen, "Successfully connected to MCP server"));
   }
@@ -224,8 +236,8 @@ void Connection::refresh_names_if_stale() {
       if (!cursor.empty()) params["cursor"] = cursor;
       auto result = session_->request(method, params);
       if (!result) break;
-      for (const Json& item : result->value(list_key, Json::array())) all.push_back(item);
-      cursor = result->value("nextCursor", std::string());
+      for (const Json& item : array_of(*result, list_key)) all.push_back(item);
+      cursor = text_of(*result, "nextCursor");
       if (cursor.empty()) break;
     }
     return Json{{list_key, std::move(all)}};

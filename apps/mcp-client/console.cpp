@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "terminal_text.hpp"
+
 namespace mcp_cli {
 namespace {
 
@@ -69,7 +71,8 @@ void Console::write(Stream s, std::string_view line) {
     std::fflush(stderr);
   }
   std::FILE* f = s == Stream::kOut ? stdout : stderr;
-  put(f, line);
+  // --json output is JSON text (control characters arrive escaped) for programs.
+  put(f, json_ ? std::string(line) : terminal_safe(line));
   put(f, "\n");
   std::fflush(f);
   if (!status_.empty()) {
@@ -93,7 +96,7 @@ void Console::note(std::string_view line) {
 
 void Console::set_status(std::string line) {
   if (!err_tty_) return;
-  status_ = std::move(line);
+  status_ = terminal_safe(line);
   std::fflush(stdout);
   put(stderr, kClearLine);
   put(stderr, status_);

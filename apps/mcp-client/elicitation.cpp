@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "json_fields.hpp"
 #include "mcp/util/expected.hpp"
 #include "mcp/util/strings.hpp"
 
@@ -54,7 +55,7 @@ std::vector<std::string> required_of(const Json& params) {
 std::vector<Choice> choices_of(const Json& schema) {
   std::vector<Choice> choices;
   if (const auto e = schema.find("enum"); e != schema.end() && e->is_array()) {
-    const Json names = schema.value("enumNames", Json::array());
+    const Json names = array_of(schema, "enumNames");
     for (std::size_t i = 0; i < e->size(); ++i) {
       const Json& v = (*e)[i];
       const std::string title = i < names.size() && names[i].is_string() ? names[i].get<std::string>()
@@ -70,7 +71,7 @@ std::vector<Choice> choices_of(const Json& schema) {
     for (const Json& option : *list) {
       if (!option.is_object() || !option.contains("const")) continue;
       const Json& v = option["const"];
-      choices.push_back({v, option.value("title", v.is_string() ? v.get<std::string>() : v.dump())});
+      choices.push_back({v, text_of(option, "title", v.is_string() ? v.get<std::string>() : v.dump())});
     }
     if (!choices.empty()) return choices;
   }
@@ -78,7 +79,7 @@ std::vector<Choice> choices_of(const Json& schema) {
 }
 
 std::string type_of(const Json& schema) {
-  return schema.value("type", "string");
+  return text_of(schema, "type", "string");
 }
 
 std::string describe_default(const Json& value) {
@@ -136,7 +137,7 @@ mcp::util::Expected<Json, std::string> parse_value(const Json& schema, std::stri
     return type == "integer" ? Json(static_cast<long long>(value)) : Json(value);
   }
   if (type == "array") {
-    const Json items = schema.value("items", Json::object());
+    const Json items = object_of(schema, "items");
     const std::vector<Choice> choices = choices_of(items);
     Json picked = Json::array();
     for (const std::string& part : mcp::util::split_list(input, ',')) {
@@ -164,7 +165,7 @@ mcp::util::Expected<Json, std::string> parse_value(const Json& schema, std::stri
   if (schema.contains("maxLength") && length > schema["maxLength"].get<std::size_t>()) {
     return mcp::util::unexpected("at most " + schema["maxLength"].dump() + " characters");
   }
-  const std::string format = schema.value("format", "");
+  const std::string format = text_of(schema, "format");
   if (format == "email" && (input.find('@') == 0 || input.find('@') == std::string_view::npos)) {
     return mcp::util::unexpected(std::string("enter an email address"));
   }
@@ -180,12 +181,11 @@ mcp::util::Expected<Json, std::string> parse_value(const Json& schema, std::stri
 FieldAnswer ask_field(const std::string& name, const Json& schema, bool required, Console& console,
                       LineReader& reader) {
   const std::string type = type_of(schema);
-  std::string label = schema.value("title", name);
-  const std::string description = schema.value("description", "");
+  std::string label = text_of(schema, "title", name);
+  const std::string description = text_of(schema, "description");
   if (!description.empty() && description != label) console.out("  " + label + ": " + description);
 
-  std::vector<Choice> choices =
-      type == "array" ? choices_of(schema.value("items", Json::object())) : choices_of(schema);
+  std::vector<Choice> choices = type == "array" ? choices_of(object_of(schema, "items")) : choices_of(schema);
   for (std::size_t i = 0; i < choices.size(); ++i) {
     console.out("    " + std::to_string(i + 1) + ") " + choices[i].title);
   }
@@ -240,15 +240,14 @@ Json answer_with_defaults(const Json& params) {
 
 Json ask_user(const Json& params, Console& console, LineReader& reader) {
   console.clear_status();
-  if (params.value("mode", "form") == "url") {
+  if (text_of(params, "mode", "form") == "url") {
     console.out(console.paint(Color::kYellow, "The server asks you to open a URL: ") +
-                params.value("url", ""));
-    if (const std::string message = params.value("message", ""); !message.empty())
-      console.out("  " + message);
+                text_of(params, "url"));
+    if (const std::string message = text_of(params, "message"); !message.empty()) console.out("  " + message);
     console.out("  This client only answers form elicitations; declined.");
     return Json{{"action", "decline"}};
   }
-  console.out(console.paint(Color::kBold, "The server asks for input: ") + params.value("message", ""));
+  console.out(console.paint(Color::kBold, "The server asks for input: ") + text_of(params, "message"));
   console.out(
       console.paint(Color::kDim, "  (Enter takes the default in brackets; /decline or /cancel refuses)"));
   const std::vector<std::string> required = required_of(params);

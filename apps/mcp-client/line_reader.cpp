@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "terminal_text.hpp"
+
 namespace mcp_cli {
 namespace {
 
@@ -20,7 +22,8 @@ LineReader::LineReader(std::atomic<bool>& interrupt)
 std::optional<std::string> LineReader::read_line(std::string_view prompt, int wake_fd,
                                                  const std::function<void()>& on_wake) {
   if (!prompt.empty()) {
-    std::fwrite(prompt.data(), 1, prompt.size(), stdout);
+    const std::string shown = terminal_safe(prompt);  // prompts quote server text (field names)
+    std::fwrite(shown.data(), 1, shown.size(), stdout);
     std::fflush(stdout);
   }
   for (;;) {

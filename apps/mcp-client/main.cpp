@@ -62,6 +62,7 @@ Environment:
   ACCESS_TOKEN         bearer token to use as is (wins over stored tokens)
   OAUTH_CLIENT_ID      pre-registered OAuth client (else metadata document or registration)
   OAUTH_CLIENT_SECRET  its secret, for confidential clients
+  OAUTH_ISSUER         the authorization server the secret belongs to; it is sent nowhere else
   OAUTH_REDIRECT_URI   loopback redirect for the browser login (default http://localhost:8000/callback)
   XDG_CONFIG_HOME      configuration directory base (history, tokens)
 Tokens are never taken from the command line, where other users could see them.
@@ -137,6 +138,7 @@ int run(int argc, char** argv) {
       config_dir.empty() ? mcp_cli::default_config_dir() : std::filesystem::path(config_dir);
   settings.oauth_client_id = env("OAUTH_CLIENT_ID");
   settings.oauth_client_secret = env("OAUTH_CLIENT_SECRET");
+  settings.oauth_issuer = env("OAUTH_ISSUER");
   if (const std::string redirect = env("OAUTH_REDIRECT_URI"); !redirect.empty()) {
     settings.oauth_redirect_uri = redirect;
   }

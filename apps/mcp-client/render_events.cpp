@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "json_fields.hpp"
 #include "render.hpp"
 
 namespace mcp_cli {
@@ -36,12 +37,12 @@ void render_notification(Console& console, const mcp::json_rpc::Notification& no
   }
   const std::string& method = notification.method;
   if (method == "notifications/message") {
-    const std::string level = params.value("level", "info");
+    const std::string level = text_of(params, "level", "info");
     std::string line = console.paint(level_color(level), "[" + level + "]");
     if (params.contains("logger") && params["logger"].is_string()) {
       line += " " + params["logger"].get<std::string>() + ":";
     }
-    const Json data = params.value("data", Json());
+    const Json data = any_of(params, "data");
     line += " " + (data.is_string() ? data.get<std::string>() : data.dump());
     console.out(line);
   } else if (method == "notifications/tools/list_changed") {
@@ -51,17 +52,17 @@ void render_notification(Console& console, const mcp::json_rpc::Notification& no
   } else if (method == "notifications/resources/list_changed") {
     console.out(console.paint(Color::kDim, "[server] the resource list changed"));
   } else if (method == "notifications/resources/updated") {
-    console.out(console.paint(Color::kDim, "[server] resource updated: " + params.value("uri", "")));
+    console.out(console.paint(Color::kDim, "[server] resource updated: " + text_of(params, "uri")));
   } else if (method == "notifications/cancelled") {
-    std::string line = "[server] cancelled request " + short_json(params.value("requestId", Json()));
+    std::string line = "[server] cancelled request " + short_json(any_of(params, "requestId"));
     if (params.contains("reason")) line += ": " + short_json(params["reason"]);
     console.out(console.paint(Color::kDim, line));
   } else if (method == "notifications/progress") {
     mcp::client::Progress progress;
-    progress.progress = params.value("progress", 0.0);
+    progress.progress = number_of(params, "progress", 0.0);
     if (params.contains("total") && params["total"].is_number())
       progress.total = params["total"].get<double>();
-    progress.message = params.value("message", "");
+    progress.message = text_of(params, "message");
     console.out(console.paint(Color::kDim, "[progress] " + number(progress.progress) +
                                                (progress.total ? "/" + number(*progress.total) : "") +
                                                (progress.message.empty() ? "" : " " + progress.message)));

@@ -1,15 +1,11 @@
 // Results: tool results, prompts and resource contents.
+#include "json_fields.hpp"
 #include "mcp/util/base64.hpp"
 #include "media_files.hpp"
 #include "render.hpp"
 
 namespace mcp_cli {
 namespace {
-
-std::string str(const Json& obj, const char* key) {
-  const auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // Prints `text` line by line under `indent`.
 void print_indented(Console& console, std::string_view text, std::string_view indent) {
@@ -40,8 +36,8 @@ void save_blob(Console& console, std::string_view indent, std::string_view label
 }
 
 void render_resource(Console& console, const Json& resource, std::string_view indent) {
-  const std::string uri = str(resource, "uri");
-  const std::string mime = str(resource, "mimeType");
+  const std::string uri = text_of(resource, "uri");
+  const std::string mime = text_of(resource, "mimeType");
   console.out(std::string(indent) + "[resource] " + uri + (mime.empty() ? "" : " (" + mime + ")"));
   const std::string inner = std::string(indent) + "  ";
   if (resource.contains("text") && resource["text"].is_string()) {
@@ -52,18 +48,18 @@ void render_resource(Console& console, const Json& resource, std::string_view in
 }
 
 void render_block(Console& console, const Json& block, std::string_view indent) {
-  const std::string type = block.is_object() ? str(block, "type") : std::string();
+  const std::string type = block.is_object() ? text_of(block, "type") : std::string();
   if (type == "text") {
-    print_indented(console, str(block, "text"), indent);
+    print_indented(console, text_of(block, "text"), indent);
   } else if (type == "image" || type == "audio") {
-    save_blob(console, indent, type, type, str(block, "data"), str(block, "mimeType"));
+    save_blob(console, indent, type, type, text_of(block, "data"), text_of(block, "mimeType"));
   } else if (type == "resource" && block.contains("resource") && block["resource"].is_object()) {
     render_resource(console, block["resource"], indent);
   } else if (type == "resource_link") {
     std::string line =
-        std::string(indent) + "[resource link] " + str(block, "name") + ": " + str(block, "uri");
-    if (const std::string mime = str(block, "mimeType"); !mime.empty()) line += " (" + mime + ")";
-    if (const std::string desc = str(block, "description"); !desc.empty()) line += " - " + desc;
+        std::string(indent) + "[resource link] " + text_of(block, "name") + ": " + text_of(block, "uri");
+    if (const std::string mime = text_of(block, "mimeType"); !mime.empty()) line += " (" + mime + ")";
+    if (const std::string desc = text_of(block, "description"); !desc.empty()) line += " - " + desc;
     console.out(line);
   } else {
     console.out(std::string(indent) + (type.empty() ? "unknown" : type) + " content:");
@@ -79,13 +75,13 @@ void render_content_blocks(Console& console, const Json& content, std::string_vi
 }
 
 bool render_tool_result(Console& console, const Json& result) {
-  const bool is_error = result.value("isError", false);
+  const bool is_error = flag_of(result, "isError", false);
   if (console.json()) {
     console.out(result.dump());
     return is_error;
   }
   console.out(is_error ? console.paint(Color::kRed, "Tool error:") : "Tool result:");
-  const Json content = result.value("content", Json::array());
+  const Json content = array_of(result, "content");
   if (content.empty() && !result.contains("structuredContent")) console.out("  (no content)");
   render_content_blocks(console, content, "  ");
   if (result.contains("structuredContent")) {
@@ -100,12 +96,13 @@ void render_prompt(Console& console, const Json& result) {
     console.out(result.dump());
     return;
   }
-  if (const std::string desc = str(result, "description"); !desc.empty()) console.out("Description: " + desc);
-  const Json messages = result.value("messages", Json::array());
+  if (const std::string desc = text_of(result, "description"); !desc.empty())
+    console.out("Description: " + desc);
+  const Json messages = array_of(result, "messages");
   if (messages.empty()) console.out("  (no messages)");
   for (const Json& message : messages) {
-    console.out(console.paint(Color::kBold, std::string("[").append(str(message, "role")).append("]")));
-    const Json content = message.value("content", Json::object());
+    console.out(console.paint(Color::kBold, std::string("[").append(text_of(message, "role")).append("]")));
+    const Json content = object_of(message, "content");
     render_content_blocks(console, content.is_array() ? content : Json::array({content}), "  ");
   }
 }
@@ -115,7 +112,7 @@ void render_resource_contents(Console& console, const Json& result) {
     console.out(result.dump());
     return;
   }
-  const Json contents = result.value("contents", Json::array());
+  const Json contents = array_of(result, "contents");
   if (contents.empty()) console.out("  (no contents)");
   for (const Json& item : contents) {
     if (item.is_object()) render_resource(console, item, "");

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "elicitation.hpp"
+#include "json_fields.hpp"
 
 namespace mcp_cli {
 namespace {
@@ -23,8 +24,8 @@ mcp::util::Expected<Json, Error> answer_server_request(const std::string& method
     if (method == "elicitation/create") {
       if (reader != nullptr) return ask_user(args, console, *reader);
       Json answer = answer_with_defaults(args);
-      std::string line = "[elicitation] " + args.value("message", std::string()) + " -> " +
-                         answer["action"].get<std::string>();
+      std::string line =
+          "[elicitation] " + text_of(args, "message") + " -> " + answer["action"].get<std::string>();
       if (answer.contains("content")) line.append(" ").append(answer["content"].dump());
       console.note(console.paint(Color::kDim, line));
       return answer;

@@ -25,6 +25,7 @@ struct Settings {
   // OAuth (environment only; tokens never come from argv).
   std::string oauth_client_id;
   std::string oauth_client_secret;
+  std::string oauth_issuer;  // OAUTH_ISSUER: where oauth_client_secret may be sent
   std::string oauth_redirect_uri = kDefaultRedirectUri;
   std::string access_token;
 };

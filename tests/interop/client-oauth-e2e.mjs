@@ -194,12 +194,8 @@ test('mcp-client: browser login, stored tokens, refresh, logout against oidc-pro
       for (const k of ['access_token', 'refresh_token', 'id_token']) if (doc[k]) secrets.add(doc[k]);
     });
 
-    // config_paths.hpp documents $XDG_CONFIG_HOME/mcp-client as private (0700), but
-    // ensure_private_dir() creates the parents of oauth/ with create_directories(),
-    // i.e. with the umask (0755); only oauth/ itself is 0700.
-    await t.test('the configuration directory is private (0700)', {
-      todo: 'mcp-client creates $XDG_CONFIG_HOME/mcp-client with the umask (0755); only its oauth/ is 0700',
-    }, async () => {
+    // History and tokens live here: the directory itself is private too.
+    await step('the configuration directory is private (0700)', async () => {
       assert.equal(octal(await mode(home.clientDir)), '0700', home.clientDir);
     });
 
@@ -303,12 +299,9 @@ test('mcp-client: browser login, stored tokens, refresh, logout against oidc-pro
       assert.equal(err?.error?.kind, 'auth', show(j));
     });
 
-    // LineReader::read_line() writes its prompt ("Redirected URL: ") to stdout, also in
-    // one-shot mode, where stdout should carry only results (the login instructions
-    // go to stderr).
-    await t.test('one-shot --no-browser login: the prompt is not written to stdout', {
-      todo: 'the "Redirected URL: " prompt goes to stdout in one-shot mode',
-    }, () => {
+    // In one-shot mode stdout carries only results; the "Redirected URL: " prompt
+    // and the login instructions go to stderr.
+    await step('one-shot --no-browser login: the prompt is not written to stdout', () => {
       const r = runs.find((x) => x.args.includes('--no-browser'));
       assert.ok(r, 'a --no-browser run');
       assert.equal(r.stdout, '', show(r));

@@ -35,24 +35,24 @@ TEST(OauthDiscovery, PathBasedSuccessNeverAsksTheRoot) {
   auto prm = discover_protected_resource(http_for(world), world.mcp_url, "");
   ASSERT_TRUE(prm) << prm.error();
   ASSERT_TRUE(*prm);
-  EXPECT_EQ((*prm)->resource, "http://mcp.test/mcp");
+  EXPECT_EQ((*prm)->resource, "https://mcp.test/mcp");
   EXPECT_EQ(urls_of(world),
-            std::vector<std::string>{"http://mcp.test/.well-known/oauth-protected-resource/mcp"});
+            std::vector<std::string>{"https://mcp.test/.well-known/oauth-protected-resource/mcp"});
 }
 
 TEST(OauthDiscovery, FallsBackToTheRootOnlyAfterA4xx) {
   FakeOAuthWorld world;
-  world.routes.erase("http://mcp.test/.well-known/oauth-protected-resource/mcp");
-  world.routes["http://mcp.test/.well-known/oauth-protected-resource"] = [](const auto&) {
+  world.routes.erase("https://mcp.test/.well-known/oauth-protected-resource/mcp");
+  world.routes["https://mcp.test/.well-known/oauth-protected-resource"] = [](const auto&) {
     return FakeOAuthWorld::json(
-        Json{{"resource", "http://mcp.test"}, {"authorization_servers", {"http://as.test"}}});
+        Json{{"resource", "https://mcp.test"}, {"authorization_servers", {"https://as.test"}}});
   };
   auto prm = discover_protected_resource(http_for(world), world.mcp_url, "");
   ASSERT_TRUE(prm && *prm);
-  EXPECT_EQ((*prm)->resource, "http://mcp.test");
+  EXPECT_EQ((*prm)->resource, "https://mcp.test");
   EXPECT_EQ(world.requests.size(), 2u);
 
-  world.routes["http://mcp.test/.well-known/oauth-protected-resource/mcp"] = [](const auto&) {
+  world.routes["https://mcp.test/.well-known/oauth-protected-resource/mcp"] = [](const auto&) {
     return FakeOAuthWorld::json(Json::object(), 503);
   };
   EXPECT_FALSE(discover_protected_resource(http_for(world), world.mcp_url, ""));
@@ -68,19 +68,19 @@ TEST(OauthDiscovery, NoMetadataAnywhereMeansLegacy) {
 
 TEST(OauthDiscovery, AdvertisedMetadataUrlIsTheOnlyOneFetched) {
   FakeOAuthWorld world;
-  world.routes["http://mcp.test/custom/metadata/location.json"] = [&](const auto&) {
+  world.routes["https://mcp.test/custom/metadata/location.json"] = [&](const auto&) {
     return FakeOAuthWorld::json(world.prm);
   };
   auto prm = discover_protected_resource(http_for(world), world.mcp_url,
-                                         "http://mcp.test/custom/metadata/location.json");
+                                         "https://mcp.test/custom/metadata/location.json");
   ASSERT_TRUE(prm && *prm);
-  EXPECT_EQ(urls_of(world), std::vector<std::string>{"http://mcp.test/custom/metadata/location.json"});
-  EXPECT_FALSE(discover_protected_resource(http_for(world), world.mcp_url, "http://mcp.test/missing"));
+  EXPECT_EQ(urls_of(world), std::vector<std::string>{"https://mcp.test/custom/metadata/location.json"});
+  EXPECT_FALSE(discover_protected_resource(http_for(world), world.mcp_url, "https://mcp.test/missing"));
 }
 
 TEST(OauthDiscovery, BadDocumentsNameTheUrl) {
   FakeOAuthWorld world;
-  world.routes["http://mcp.test/.well-known/oauth-protected-resource/mcp"] = [](const auto&) {
+  world.routes["https://mcp.test/.well-known/oauth-protected-resource/mcp"] = [](const auto&) {
     http::ClientResponse r;
     r.status = 200;
     r.body = "{\"resource\": ";
@@ -88,8 +88,8 @@ TEST(OauthDiscovery, BadDocumentsNameTheUrl) {
   };
   auto prm = discover_protected_resource(http_for(world), world.mcp_url, "");
   ASSERT_FALSE(prm);
-  EXPECT_NE(prm.error().find("http://mcp.test/.well-known/oauth-protected-resource/mcp"), std::string::npos);
-  world.prm = Json{{"resource", "http://mcp.test/mcp"}, {"authorization_servers", Json::array()}};
+  EXPECT_NE(prm.error().find("https://mcp.test/.well-known/oauth-protected-resource/mcp"), std::string::npos);
+  world.prm = Json{{"resource", "https://mcp.test/mcp"}, {"authorization_servers", Json::array()}};
   world.install_defaults();
   EXPECT_FALSE(discover_protected_resource(http_for(world), world.mcp_url, ""));
 }
@@ -142,13 +142,13 @@ TEST(OauthDiscovery, CognitoIssuerIsFoundAtItsOpenIdConfiguration) {
 
 TEST(OauthDiscovery, OidcOnlyServerIsFoundSecond) {
   FakeOAuthWorld world;
-  world.routes.erase("http://as.test/.well-known/oauth-authorization-server");
-  world.routes["http://as.test/.well-known/openid-configuration"] = [&](const auto&) {
+  world.routes.erase("https://as.test/.well-known/oauth-authorization-server");
+  world.routes["https://as.test/.well-known/openid-configuration"] = [&](const auto&) {
     return FakeOAuthWorld::json(world.metadata);
   };
-  auto m = discover_authorization_server(http_for(world), "http://as.test", true);
+  auto m = discover_authorization_server(http_for(world), "https://as.test", true);
   ASSERT_TRUE(m && *m);
-  EXPECT_EQ((*m)->url, "http://as.test/.well-known/openid-configuration");
+  EXPECT_EQ((*m)->url, "https://as.test/.well-known/openid-configuration");
   EXPECT_TRUE(supports_pkce_s256(**m));
   EXPECT_TRUE((*m)->authorization_response_iss_parameter_supported);
 }
@@ -156,27 +156,27 @@ TEST(OauthDiscovery, OidcOnlyServerIsFoundSecond) {
 TEST(OauthDiscovery, IssuerMustMatchExceptInLegacyMode) {
   FakeOAuthWorld world;
   world.metadata["issuer"] = "https://attacker.example.com";
-  auto strict = discover_authorization_server(http_for(world), "http://as.test", true);
+  auto strict = discover_authorization_server(http_for(world), "https://as.test", true);
   ASSERT_FALSE(strict);
   EXPECT_NE(strict.error().find("attacker"), std::string::npos);
-  auto legacy = discover_authorization_server(http_for(world), "http://as.test", false);
+  auto legacy = discover_authorization_server(http_for(world), "https://as.test", false);
   ASSERT_TRUE(legacy && *legacy);
 }
 
 TEST(OauthDiscovery, ServerErrorsStopAndMissingEverywhereIsNullopt) {
   FakeOAuthWorld world;
-  world.routes["http://as.test/.well-known/oauth-authorization-server"] = [](const auto&) {
+  world.routes["https://as.test/.well-known/oauth-authorization-server"] = [](const auto&) {
     return FakeOAuthWorld::json(Json::object(), 500);
   };
-  EXPECT_FALSE(discover_authorization_server(http_for(world), "http://as.test", true));
+  EXPECT_FALSE(discover_authorization_server(http_for(world), "https://as.test", true));
   world.routes.clear();
-  auto none = discover_authorization_server(http_for(world), "http://as.test", true);
+  auto none = discover_authorization_server(http_for(world), "https://as.test", true);
   ASSERT_TRUE(none);
   EXPECT_FALSE(*none);
-  const auto d = default_endpoints("http://mcp.test");
-  EXPECT_EQ(d.authorization_endpoint, "http://mcp.test/authorize");
-  EXPECT_EQ(d.token_endpoint, "http://mcp.test/token");
-  EXPECT_EQ(d.registration_endpoint, "http://mcp.test/register");
+  const auto d = default_endpoints("https://mcp.test");
+  EXPECT_EQ(d.authorization_endpoint, "https://mcp.test/authorize");
+  EXPECT_EQ(d.token_endpoint, "https://mcp.test/token");
+  EXPECT_EQ(d.registration_endpoint, "https://mcp.test/register");
 }
 
 TEST(OauthDiscovery, PkceSupportIsRead) {

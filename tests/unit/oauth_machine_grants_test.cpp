@@ -136,7 +136,7 @@ TEST(OauthClientAssertion, Es256AssertionHasRawSignatureAndTheRequiredClaims) {
   ASSERT_TRUE(key) << key.error();
   EXPECT_EQ(key->algorithm(), "ES256");
   const auto now = std::chrono::system_clock::now();
-  auto jws = oauth::make_client_assertion(*key, "conformance-test-client", "http://as.test", now);
+  auto jws = oauth::make_client_assertion(*key, "conformance-test-client", "https://as.test", now);
   ASSERT_TRUE(jws) << jws.error();
   const auto checked = check_jws(*jws, pair.jwk);
   EXPECT_TRUE(checked.verified);
@@ -145,12 +145,12 @@ TEST(OauthClientAssertion, Es256AssertionHasRawSignatureAndTheRequiredClaims) {
   const auto iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   EXPECT_EQ(checked.claims["iss"], "conformance-test-client");
   EXPECT_EQ(checked.claims["sub"], "conformance-test-client");
-  EXPECT_EQ(checked.claims["aud"], "http://as.test");
+  EXPECT_EQ(checked.claims["aud"], "https://as.test");
   EXPECT_EQ(checked.claims["iat"], iat);
   EXPECT_EQ(checked.claims["exp"], iat + 300);
   EXPECT_GE(checked.claims["jti"].get<std::string>().size(), 16u);
 
-  auto again = oauth::make_client_assertion(*key, "conformance-test-client", "http://as.test", now);
+  auto again = oauth::make_client_assertion(*key, "conformance-test-client", "https://as.test", now);
   ASSERT_TRUE(again);
   EXPECT_NE(check_jws(*again, pair.jwk).claims["jti"], checked.claims["jti"]);
 }
@@ -160,7 +160,7 @@ TEST(OauthClientAssertion, RsaKeysSignRs256) {
   auto key = oauth::SigningKey::from_pem(pair.pem);
   ASSERT_TRUE(key) << key.error();
   EXPECT_EQ(key->algorithm(), "RS256");
-  auto jws = oauth::make_client_assertion(*key, "c", "http://as.test", std::chrono::system_clock::now());
+  auto jws = oauth::make_client_assertion(*key, "c", "https://as.test", std::chrono::system_clock::now());
   ASSERT_TRUE(jws) << jws.error();
   const auto checked = check_jws(*jws, pair.jwk);
   EXPECT_TRUE(checked.verified);
@@ -183,7 +183,8 @@ TEST(OauthClientAssertion, RefusesKeysItCannotUse) {
 
 TEST(OauthClientAssertion, TokenRequestsCarryTheAssertionInsteadOfASecret) {
   const oauth::ClientAuth auth{"c", "", "private_key_jwt", "a.b.c"};
-  const auto req = oauth::form_request("http://as.test/token", oauth::client_credentials_grant("", ""), auth);
+  const auto req =
+      oauth::form_request("https://as.test/token", oauth::client_credentials_grant("", ""), auth);
   const auto body = FakeOAuthWorld::body_of(req);
   EXPECT_EQ(body.get("client_assertion_type").value_or(""),
             "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
@@ -215,8 +216,8 @@ TEST(OauthGrants, MachineAuthMethodPrefersAKeyTheServerAccepts) {
 
 TEST(OauthGrants, BodiesOmitEmptyScopeAndResource) {
   EXPECT_EQ(auth::form::build(oauth::client_credentials_grant("", "")), "grant_type=client_credentials");
-  EXPECT_EQ(auth::form::build(oauth::client_credentials_grant("a b", "http://mcp.test/mcp")),
-            "grant_type=client_credentials&scope=a%20b&resource=http%3A%2F%2Fmcp.test%2Fmcp");
+  EXPECT_EQ(auth::form::build(oauth::client_credentials_grant("a b", "https://mcp.test/mcp")),
+            "grant_type=client_credentials&scope=a%20b&resource=https%3A%2F%2Fmcp.test%2Fmcp");
   const auto body = *auth::form::Fields::parse(auth::form::build(oauth::jwt_bearer_grant("j.w.t", "", "")));
   EXPECT_EQ(body.get("grant_type").value_or(""), "urn:ietf:params:oauth:grant-type:jwt-bearer");
   EXPECT_EQ(body.get("assertion").value_or(""), "j.w.t");
@@ -235,15 +236,16 @@ struct FakeIdp {
     const bool ok = b.get("grant_type") == "urn:ietf:params:oauth:grant-type:token-exchange" &&
                     b.get("requested_token_type") == "urn:ietf:params:oauth:token-type:id-jag" &&
                     b.get("subject_token_type") == "urn:ietf:params:oauth:token-type:id_token" &&
-                    b.get("subject_token") == "the-id-token" && b.get("audience") == "http://as.test" &&
-                    b.get("resource") == "http://mcp.test/mcp" && b.get("client_id") == "idp-client";
+                    b.get("subject_token") == "the-id-token" && b.get("audience") == "https://as.test" &&
+                    b.get("resource") == "https://mcp.test/mcp" && b.get("client_id") == "idp-client";
     if (!ok) return FakeOAuthWorld::json(Json{{"error", "invalid_request"}}, 400);
     return FakeOAuthWorld::json(answer);
   }
 };
 
 oauth::IdJagRequest id_jag_request() {
-  return {"http://idp.test/token", "idp-client", "the-id-token", "http://as.test", "http://mcp.test/mcp", ""};
+  return {"https://idp.test/token", "idp-client",           "the-id-token",
+          "https://as.test",        "https://mcp.test/mcp", ""};
 }
 
 TEST(OauthGrants, TokenExchangeReturnsTheIdJag) {
@@ -276,13 +278,13 @@ TEST(OauthGrants, TokenExchangeRefusesOtherTokenTypesAndReportsErrors) {
 // ---- the provider ----
 
 const std::string kPrmHeader =
-    R"(Bearer error="invalid_token", resource_metadata="http://mcp.test/.well-known/oauth-protected-resource/mcp")";
+    R"(Bearer error="invalid_token", resource_metadata="https://mcp.test/.well-known/oauth-protected-resource/mcp")";
 
 Challenge challenge_401(int attempt = 0) {
   Challenge c;
   c.status = 401;
   c.headers = testing::challenge_headers(kPrmHeader);
-  c.url = "http://mcp.test/mcp";
+  c.url = "https://mcp.test/mcp";
   c.attempt = attempt;
   return c;
 }
@@ -301,7 +303,7 @@ struct MachineWorld {
     world.metadata["token_endpoint_auth_methods_supported"] = methods;
     world.metadata.erase("registration_endpoint");
     world.metadata.erase("code_challenge_methods_supported");  // PKCE is irrelevant here
-    world.routes["http://as.test/token"] = [this](const http::ClientRequest& r) {
+    world.routes["https://as.test/token"] = [this](const http::ClientRequest& r) {
       if (check) {
         if (auto error = check(r)) return FakeOAuthWorld::json(Json{{"error", *error}}, 400);
       }
@@ -309,7 +311,7 @@ struct MachineWorld {
                                        {"token_type", "Bearer"},
                                        {"expires_in", expires_in}});
     };
-    world.routes["http://idp.test/token"] = std::ref(idp);
+    world.routes["https://idp.test/token"] = std::ref(idp);
   }
 
   std::unique_ptr<OAuthProvider> make(OAuthOptions o) {
@@ -317,13 +319,17 @@ struct MachineWorld {
     return std::make_unique<OAuthProvider>(world.mcp_url, std::move(o), std::ref(world));
   }
   void expect_no_user_interaction() const {
-    EXPECT_EQ(world.count("http://as.test/authorize"), 0u);
-    EXPECT_EQ(world.count("http://as.test/register"), 0u);
+    EXPECT_EQ(world.count("https://as.test/authorize"), 0u);
+    EXPECT_EQ(world.count("https://as.test/register"), 0u);
   }
 };
 
+// The issuer the configured credentials belong to (OAUTH_ISSUER).
+constexpr const char* kIssuer = "https://as.test";
+
 OAuthOptions with_secret() {
   OAuthOptions o;
+  o.credentials_issuer = kIssuer;
   o.client_id = "conformance-test-client";
   o.client_secret = "conformance-test-secret";
   return o;
@@ -339,7 +345,7 @@ TEST(OauthMachineProvider, ClientCredentialsWithBasicAuthentication) {
       return "invalid_client";
     }
     if (b.get("client_secret") || b.get("client_id")) return "invalid_request";
-    if (b.get("resource") != "http://mcp.test/mcp") return "invalid_target";
+    if (b.get("resource") != "https://mcp.test/mcp") return "invalid_target";
     return std::nullopt;
   };
   auto p = m.make(with_secret());
@@ -363,12 +369,13 @@ TEST(OauthMachineProvider, ClientCredentialsWithPrivateKeyJwt) {
     if (r.headers.get("Authorization")) return "invalid_request";
     const auto jws = check_jws(b.get("client_assertion").value_or(""), key.jwk);
     if (!jws.verified) return "bad_signature";
-    if (jws.claims["aud"] != "http://as.test") return "bad_audience";
+    if (jws.claims["aud"] != "https://as.test") return "bad_audience";
     if (jws.claims["iss"] != "conformance-test-client" || jws.claims["sub"] != "conformance-test-client")
       return "bad_subject";
     return std::nullopt;
   };
   OAuthOptions o;
+  o.credentials_issuer = kIssuer;
   o.client_id = "conformance-test-client";
   o.private_key_pem = key.pem;
   auto p = m.make(o);
@@ -381,12 +388,13 @@ TEST(OauthMachineProvider, ClientCredentialsWithPrivateKeyJwt) {
 TEST(OauthMachineProvider, ABadPrivateKeyIsReportedBeforeAnyTokenRequest) {
   MachineWorld m({"client_credentials"}, {"private_key_jwt"});
   OAuthOptions o;
+  o.credentials_issuer = kIssuer;
   o.client_id = "c";
   o.private_key_pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
   auto out = m.make(o)->on_challenge(challenge_401());
   ASSERT_FALSE(out);
   EXPECT_NE(out.error().find("private key"), std::string::npos) << out.error();
-  EXPECT_EQ(m.world.count("http://as.test/token"), 0u);
+  EXPECT_EQ(m.world.count("https://as.test/token"), 0u);
 }
 
 TEST(OauthMachineProvider, RunsTheGrantAgainWhenTheTokenExpired) {
@@ -399,7 +407,7 @@ TEST(OauthMachineProvider, RunsTheGrantAgainWhenTheTokenExpired) {
   auto out = p->on_challenge(challenge_401());
   ASSERT_TRUE(out) << out.error();
   EXPECT_EQ(p->authorization().value_or(""), "Bearer cc-2");
-  EXPECT_EQ(m.world.count("http://as.test/token"), 2u);
+  EXPECT_EQ(m.world.count("https://as.test/token"), 2u);
   // A 401 for the token just issued is not retried forever.
   EXPECT_FALSE(p->on_challenge(challenge_401(1)));
 }
@@ -413,8 +421,8 @@ TEST(OauthMachineProvider, AutoKeepsTheAuthorizationCodeFlowWhereTheServerOffers
   o.redirect_uri = "http://localhost:3000/callback";
   OAuthProvider p(world.mcp_url, o, std::ref(world));
   ASSERT_TRUE(p.on_challenge(challenge_401()));
-  EXPECT_EQ(world.count("http://as.test/authorize"), 1u);
-  EXPECT_EQ(FakeOAuthWorld::body_of(world.to("http://as.test/token")[0]).get("grant_type"),
+  EXPECT_EQ(world.count("https://as.test/authorize"), 1u);
+  EXPECT_EQ(FakeOAuthWorld::body_of(world.to("https://as.test/token")[0]).get("grant_type"),
             "authorization_code");
 }
 
@@ -448,14 +456,15 @@ TEST(OauthMachineProvider, ClientCredentialsScopeComesFromTheResourceWithoutOffl
   m.world.metadata["scopes_supported"] = {"mcp:read", "offline_access"};
   auto p = m.make(with_secret());
   ASSERT_TRUE(p->on_challenge(challenge_401()));
-  EXPECT_EQ(FakeOAuthWorld::body_of(m.world.to("http://as.test/token")[0]).get("scope"), "mcp:read");
+  EXPECT_EQ(FakeOAuthWorld::body_of(m.world.to("https://as.test/token")[0]).get("scope"), "mcp:read");
 }
 
 OAuthOptions enterprise() {
   OAuthOptions o;
+  o.credentials_issuer = kIssuer;
   o.client_id = "conformance-test-xaa-client";
   o.client_secret = "conformance-test-xaa-secret";
-  o.enterprise_idp = OAuthOptions::EnterpriseIdp{"http://idp.test/token", "idp-client", "the-id-token"};
+  o.enterprise_idp = OAuthOptions::EnterpriseIdp{"https://idp.test/token", "idp-client", "the-id-token"};
   return o;
 }
 
@@ -480,9 +489,9 @@ TEST(OauthMachineProvider, EnterpriseIdpTokenExchangeThenJwtBearerGrant) {
   // The IdP was asked before the authorization server, once each.
   const auto& all = m.world.requests;
   const auto idp_at =
-      std::find_if(all.begin(), all.end(), [](const auto& r) { return r.url == "http://idp.test/token"; });
+      std::find_if(all.begin(), all.end(), [](const auto& r) { return r.url == "https://idp.test/token"; });
   const auto as_at =
-      std::find_if(all.begin(), all.end(), [](const auto& r) { return r.url == "http://as.test/token"; });
+      std::find_if(all.begin(), all.end(), [](const auto& r) { return r.url == "https://as.test/token"; });
   EXPECT_LT(idp_at, as_at);
 }
 
@@ -494,7 +503,7 @@ TEST(OauthMachineProvider, EnterpriseIdpRefusalStopsBeforeTheAuthorizationServer
   ASSERT_FALSE(out);
   EXPECT_NE(out.error().find("invalid_request"), std::string::npos) << out.error();
   EXPECT_EQ(out.error().find("expired-id-token"), std::string::npos);
-  EXPECT_EQ(m.world.count("http://as.test/token"), 0u);
+  EXPECT_EQ(m.world.count("https://as.test/token"), 0u);
 
   OAuthOptions no_client = enterprise();
   no_client.client_id.clear();
@@ -512,18 +521,19 @@ TEST(OauthMachineProvider, WorkloadAssertionIsSentAsAJwtBearerGrant) {
     return std::nullopt;
   };
   OAuthOptions o;
+  o.credentials_issuer = kIssuer;
   o.jwt_bearer_assertion = "workload.jwt.sig";
   auto p = m.make(o);
   auto out = p->on_challenge(challenge_401());
   ASSERT_TRUE(out) << out.error();
   EXPECT_EQ(p->authorization().value_or(""), "Bearer cc-1");
-  const auto body = FakeOAuthWorld::body_of(m.world.to("http://as.test/token")[0]);
+  const auto body = FakeOAuthWorld::body_of(m.world.to("https://as.test/token")[0]);
   EXPECT_EQ(body.count("client_id"), 0u);  // none configured: not sent empty
 
   o.client_id = "conformance-wif-workload";
   MachineWorld named({"urn:ietf:params:oauth:grant-type:jwt-bearer"}, {"none"});
   ASSERT_TRUE(named.make(o)->on_challenge(challenge_401()));
-  EXPECT_EQ(FakeOAuthWorld::body_of(named.world.to("http://as.test/token")[0]).get("client_id"),
+  EXPECT_EQ(FakeOAuthWorld::body_of(named.world.to("https://as.test/token")[0]).get("client_id"),
             "conformance-wif-workload");
   named.expect_no_user_interaction();
 }

@@ -212,41 +212,41 @@ TEST(OauthToken, AppliesClientAuthentication) {
 TEST(OauthToken, ReadsTokenResponsesAndErrors) {
   testing::FakeOAuthWorld world;
   OAuthHttp http{std::ref(world), std::chrono::milliseconds(1000), nullptr};
-  world.routes["http://as.test/token"] = [](const auto&) {
+  world.routes["https://as.test/token"] = [](const auto&) {
     return testing::FakeOAuthWorld::json(
         Json{{"access_token", "A"}, {"token_type", "bearer"}, {"expires_in", "60"}});
   };
   auto ok =
-      request_token(http, "http://as.test/token", refresh_token_grant("r", "http://mcp.test/mcp"), {"c"});
+      request_token(http, "https://as.test/token", refresh_token_grant("r", "https://mcp.test/mcp"), {"c"});
   ASSERT_TRUE(ok) << ok.error();
   EXPECT_EQ(ok->access_token, "A");
   EXPECT_EQ(ok->expires_in, std::chrono::seconds(60));
   EXPECT_EQ(testing::FakeOAuthWorld::body_of(world.requests.back()).get("resource").value_or(""),
-            "http://mcp.test/mcp");
+            "https://mcp.test/mcp");
 
-  world.routes["http://as.test/token"] = [](const auto&) {
+  world.routes["https://as.test/token"] = [](const auto&) {
     return testing::FakeOAuthWorld::json(Json{{"access_token", "A"}, {"token_type", "DPoP"}});
   };
-  EXPECT_FALSE(request_token(http, "http://as.test/token", refresh_token_grant("r", ""), {"c"}));
+  EXPECT_FALSE(request_token(http, "https://as.test/token", refresh_token_grant("r", ""), {"c"}));
 
-  world.routes["http://as.test/token"] = [](const auto&) {
+  world.routes["https://as.test/token"] = [](const auto&) {
     return testing::FakeOAuthWorld::json(Json{{"error", "invalid_grant"}, {"error_description", "expired"}},
                                          400);
   };
-  auto err = request_token(http, "http://as.test/token", refresh_token_grant("r", ""), {"c"});
+  auto err = request_token(http, "https://as.test/token", refresh_token_grant("r", ""), {"c"});
   ASSERT_FALSE(err);
   EXPECT_NE(err.error().find("invalid_grant (expired)"), std::string::npos) << err.error();
-  EXPECT_NE(err.error().find("http://as.test/token"), std::string::npos);
+  EXPECT_NE(err.error().find("https://as.test/token"), std::string::npos);
 
-  world.routes["http://as.test/token"] = [](const auto&) {
+  world.routes["https://as.test/token"] = [](const auto&) {
     http::ClientResponse r;
     r.status = 200;
     r.body = "<html>";
     return http::ClientResult(r);
   };
-  auto html = request_token(http, "http://as.test/token", refresh_token_grant("r", ""), {"c"});
+  auto html = request_token(http, "https://as.test/token", refresh_token_grant("r", ""), {"c"});
   ASSERT_FALSE(html);
-  EXPECT_NE(html.error().find("http://as.test/token"), std::string::npos);
+  EXPECT_NE(html.error().find("https://as.test/token"), std::string::npos);
 }
 
 TEST(OauthHttp, RefusesBodiesOverOneMebibyteAndPassesTheTimeout) {
@@ -289,17 +289,17 @@ TEST(OauthRegistration, SendsANativePublicClientRegistration) {
 TEST(OauthRegistration, ReportsRefusals) {
   testing::FakeOAuthWorld world;
   OAuthHttp http{std::ref(world), std::chrono::milliseconds(1000), nullptr};
-  world.routes["http://as.test/register"] = [](const auto&) {
+  world.routes["https://as.test/register"] = [](const auto&) {
     return testing::FakeOAuthWorld::json(
         Json{{"error", "invalid_redirect_uri"}, {"error_description", "not allowed"}}, 400);
   };
-  auto r = register_client(http, "http://as.test/register", {"c", {"http://localhost/cb"}});
+  auto r = register_client(http, "https://as.test/register", {"c", {"http://localhost/cb"}});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().find("invalid_redirect_uri"), std::string::npos);
   world.registration =
       Json{{"client_id", "x"}, {"client_secret", "y"}, {"token_endpoint_auth_method", "client_secret_post"}};
   world.install_defaults();
-  auto ok = register_client(http, "http://as.test/register", {"c", {"http://localhost/cb"}});
+  auto ok = register_client(http, "https://as.test/register", {"c", {"http://localhost/cb"}});
   ASSERT_TRUE(ok) << ok.error();
   EXPECT_EQ(ok->client_secret, "y");
   EXPECT_EQ(ok->token_endpoint_auth_method, "client_secret_post");

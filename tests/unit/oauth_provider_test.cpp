@@ -31,13 +31,13 @@ Challenge challenge(int status, const std::string& www, int attempt = 0) {
   Challenge c;
   c.status = status;
   c.headers = testing::challenge_headers(www);
-  c.url = "http://mcp.test/mcp";
+  c.url = "https://mcp.test/mcp";
   c.attempt = attempt;
   return c;
 }
 
 const std::string kPrmHeader =
-    R"(Bearer error="invalid_token", resource_metadata="http://mcp.test/.well-known/oauth-protected-resource/mcp")";
+    R"(Bearer error="invalid_token", resource_metadata="https://mcp.test/.well-known/oauth-protected-resource/mcp")";
 
 struct Fixture {
   FakeOAuthWorld world;
@@ -59,30 +59,30 @@ TEST(OauthProvider, LogsInOnA401WithDiscoveryRegistrationPkceAndResource) {
   EXPECT_EQ(*out, ChallengeOutcome::kRetry);
   EXPECT_EQ(p->authorization().value_or(""), "Bearer at-1");
 
-  EXPECT_EQ(f.world.count("http://mcp.test/.well-known/oauth-protected-resource"), 0u);
-  ASSERT_EQ(f.world.count("http://as.test/register"), 1u);
-  const auto reg = Json::parse(f.world.to("http://as.test/register")[0].body);
+  EXPECT_EQ(f.world.count("https://mcp.test/.well-known/oauth-protected-resource"), 0u);
+  ASSERT_EQ(f.world.count("https://as.test/register"), 1u);
+  const auto reg = Json::parse(f.world.to("https://as.test/register")[0].body);
   EXPECT_EQ(reg["redirect_uris"], Json::array({kRedirect}));
   EXPECT_EQ(reg["application_type"], "native");
 
-  const auto authorize = FakeOAuthWorld::query_of(f.world.to("http://as.test/authorize")[0].url);
+  const auto authorize = FakeOAuthWorld::query_of(f.world.to("https://as.test/authorize")[0].url);
   EXPECT_EQ(authorize.get("client_id").value_or(""), "dyn-client");
   EXPECT_EQ(authorize.get("code_challenge_method").value_or(""), "S256");
-  EXPECT_EQ(authorize.get("resource").value_or(""), "http://mcp.test/mcp");
+  EXPECT_EQ(authorize.get("resource").value_or(""), "https://mcp.test/mcp");
   EXPECT_FALSE(authorize.get("scope"));  // nothing defines one
   EXPECT_GE(authorize.get("state").value_or("").size(), 16u);
 
-  const auto token = FakeOAuthWorld::body_of(f.world.to("http://as.test/token")[0]);
+  const auto token = FakeOAuthWorld::body_of(f.world.to("https://as.test/token")[0]);
   EXPECT_EQ(token.get("grant_type").value_or(""), "authorization_code");
-  EXPECT_EQ(token.get("resource").value_or(""), "http://mcp.test/mcp");
+  EXPECT_EQ(token.get("resource").value_or(""), "https://mcp.test/mcp");
   EXPECT_EQ(token.get("redirect_uri").value_or(""), kRedirect);
   EXPECT_EQ(token.get("client_id").value_or(""), "dyn-client");
-  EXPECT_FALSE(f.world.to("http://as.test/token")[0].headers.get("Authorization"));
+  EXPECT_FALSE(f.world.to("https://as.test/token")[0].headers.get("Authorization"));
 
   const auto status = p->status();
   EXPECT_TRUE(status.authenticated);
   EXPECT_TRUE(status.refreshable);
-  EXPECT_EQ(status.issuer, "http://as.test");
+  EXPECT_EQ(status.issuer, "https://as.test");
   EXPECT_EQ(status.client_id, "dyn-client");
   ASSERT_TRUE(status.expires_at);
   for (const auto& line : f.traces) {
@@ -96,16 +96,18 @@ TEST(OauthProvider, ScopeComesFromTheChallengeElseTheResourceMetadata) {
   f.world.prm["scopes_supported"] = {"mcp:profile"};
   auto p = f.make();
   ASSERT_TRUE(p->on_challenge(challenge(401, kPrmHeader + R"(, scope="mcp:basic")")));
-  EXPECT_EQ(FakeOAuthWorld::query_of(f.world.to("http://as.test/authorize")[0].url).get("scope").value_or(""),
-            "mcp:basic");
+  EXPECT_EQ(
+      FakeOAuthWorld::query_of(f.world.to("https://as.test/authorize")[0].url).get("scope").value_or(""),
+      "mcp:basic");
 
   Fixture g;
   g.world.prm["scopes_supported"] = {"mcp:basic", "mcp:read"};
   g.world.metadata["scopes_supported"] = {"mcp:basic", "offline_access"};
   auto q = g.make();
   ASSERT_TRUE(q->on_challenge(challenge(401, kPrmHeader)));
-  EXPECT_EQ(FakeOAuthWorld::query_of(g.world.to("http://as.test/authorize")[0].url).get("scope").value_or(""),
-            "mcp:basic mcp:read offline_access");
+  EXPECT_EQ(
+      FakeOAuthWorld::query_of(g.world.to("https://as.test/authorize")[0].url).get("scope").value_or(""),
+      "mcp:basic mcp:read offline_access");
 }
 
 TEST(OauthProvider, StepsUpWithTheUnionOfScopes) {
@@ -114,28 +116,28 @@ TEST(OauthProvider, StepsUpWithTheUnionOfScopes) {
   ASSERT_TRUE(p->on_challenge(challenge(401, kPrmHeader + R"(, scope="mcp:basic")")));
   auto out = p->on_challenge(challenge(
       403,
-      R"(Bearer error="insufficient_scope", scope="mcp:write", resource_metadata="http://mcp.test/.well-known/oauth-protected-resource/mcp")"));
+      R"(Bearer error="insufficient_scope", scope="mcp:write", resource_metadata="https://mcp.test/.well-known/oauth-protected-resource/mcp")"));
   ASSERT_TRUE(out) << out.error();
   EXPECT_EQ(*out, ChallengeOutcome::kRetry);
-  const auto auths = f.world.to("http://as.test/authorize");
+  const auto auths = f.world.to("https://as.test/authorize");
   ASSERT_EQ(auths.size(), 2u);
   EXPECT_EQ(FakeOAuthWorld::query_of(auths[1].url).get("scope").value_or(""), "mcp:basic mcp:write");
   EXPECT_EQ(p->authorization().value_or(""), "Bearer at-2");
-  EXPECT_EQ(f.world.count("http://as.test/register"), 1u);  // registered once per issuer
+  EXPECT_EQ(f.world.count("https://as.test/register"), 1u);  // registered once per issuer
 }
 
 TEST(OauthProvider, GivesUpWhenTheSameInsufficientScopeRepeats) {
   Fixture f;
   auto p = f.make();
   const std::string forbidden =
-      R"(Bearer error="insufficient_scope", scope="mcp:admin", resource_metadata="http://mcp.test/.well-known/oauth-protected-resource/mcp")";
+      R"(Bearer error="insufficient_scope", scope="mcp:admin", resource_metadata="https://mcp.test/.well-known/oauth-protected-resource/mcp")";
   ASSERT_TRUE(p->on_challenge(challenge(401, kPrmHeader + R"(, scope="mcp:admin")", 0)));
   auto second = p->on_challenge(challenge(403, forbidden, 1));
   ASSERT_TRUE(second);
   auto third = p->on_challenge(challenge(403, forbidden, 2));
   ASSERT_FALSE(third);
   EXPECT_NE(third.error().find("mcp:admin"), std::string::npos);
-  EXPECT_EQ(f.world.count("http://as.test/authorize"), 2u);
+  EXPECT_EQ(f.world.count("https://as.test/authorize"), 2u);
 }
 
 TEST(OauthProvider, BoundsAuthorizationsPerOperation) {
@@ -148,7 +150,7 @@ TEST(OauthProvider, BoundsAuthorizationsPerOperation) {
         challenge(403, R"(Bearer error="insufficient_scope", scope="s)" + std::to_string(i) + "\"", i)));
   }
   EXPECT_FALSE(p->on_challenge(challenge(403, R"(Bearer error="insufficient_scope", scope="s9")", 2)));
-  EXPECT_EQ(f.world.count("http://as.test/authorize"), 2u);
+  EXPECT_EQ(f.world.count("https://as.test/authorize"), 2u);
   // A new operation may authorize again.
   EXPECT_TRUE(p->on_challenge(challenge(403, R"(Bearer error="insufficient_scope", scope="s10")", 0)));
 }
@@ -160,7 +162,7 @@ TEST(OauthProvider, NeverLoopsOnA401AfterAFreshToken) {
   ASSERT_TRUE(p->on_challenge(challenge(401, kPrmHeader, 0)));
   auto again = p->on_challenge(challenge(401, kPrmHeader, 1));
   ASSERT_FALSE(again);
-  EXPECT_EQ(f.world.count("http://as.test/authorize"), 1u);
+  EXPECT_EQ(f.world.count("https://as.test/authorize"), 1u);
   EXPECT_EQ(*p->on_challenge(challenge(403, "Bearer error=\"invalid_token\"")), ChallengeOutcome::kGiveUp);
 }
 
@@ -170,15 +172,15 @@ TEST(OauthProvider, RefreshesOnA401BeforeLoggingInAgain) {
   ASSERT_TRUE(p->login());
   auto out = p->on_challenge(challenge(401, kPrmHeader, 0));
   ASSERT_TRUE(out);
-  EXPECT_EQ(f.world.count("http://as.test/authorize"), 1u);
-  const auto refresh = FakeOAuthWorld::body_of(f.world.to("http://as.test/token").back());
+  EXPECT_EQ(f.world.count("https://as.test/authorize"), 1u);
+  const auto refresh = FakeOAuthWorld::body_of(f.world.to("https://as.test/token").back());
   EXPECT_EQ(refresh.get("grant_type").value_or(""), "refresh_token");
   EXPECT_EQ(refresh.get("refresh_token").value_or(""), "rt-1");
-  EXPECT_EQ(refresh.get("resource").value_or(""), "http://mcp.test/mcp");
+  EXPECT_EQ(refresh.get("resource").value_or(""), "https://mcp.test/mcp");
   EXPECT_EQ(p->authorization().value_or(""), "Bearer at-2");
   // The refreshed token is rejected too: now a full login.
   ASSERT_TRUE(p->on_challenge(challenge(401, kPrmHeader, 1)));
-  EXPECT_EQ(f.world.count("http://as.test/authorize"), 2u);
+  EXPECT_EQ(f.world.count("https://as.test/authorize"), 2u);
 }
 
 TEST(OauthProvider, RefreshRotatesOrKeepsTheRefreshToken) {
@@ -191,14 +193,14 @@ TEST(OauthProvider, RefreshRotatesOrKeepsTheRefreshToken) {
   ASSERT_TRUE(p->refresh());  // sends rt-2, gets no new one
   ASSERT_TRUE(p->refresh());  // still rt-2
   EXPECT_EQ(
-      FakeOAuthWorld::body_of(f.world.to("http://as.test/token").back()).get("refresh_token").value_or(""),
+      FakeOAuthWorld::body_of(f.world.to("https://as.test/token").back()).get("refresh_token").value_or(""),
       "rt-2");
   EXPECT_EQ(p->authorization().value_or(""), "Bearer at-4");
 }
 
 TEST(OauthProvider, RefreshesATokenAboutToExpire) {
   Fixture f;
-  f.world.routes["http://as.test/token"] = [&](const http::ClientRequest& r) {
+  f.world.routes["https://as.test/token"] = [&](const http::ClientRequest& r) {
     auto res = f.world.token(r);
     auto doc = Json::parse(res->body);
     if (doc.contains("expires_in")) doc["expires_in"] = 30;  // inside the 60 s margin
@@ -232,15 +234,16 @@ TEST(OauthProvider, PreRegisteredClientUsesBasicAuthentication) {
   f.world.metadata.erase("registration_endpoint");
   f.world.metadata["token_endpoint_auth_methods_supported"] = {"client_secret_basic"};
   OAuthOptions o = headless();
+  o.credentials_issuer = "https://as.test";
   o.client_id = "pre-registered-client";
   o.client_secret = "pre-registered-secret";
   auto p = f.make(o);
   ASSERT_TRUE(p->on_challenge(challenge(401, kPrmHeader)));
-  const auto token = f.world.to("http://as.test/token")[0];
+  const auto token = f.world.to("https://as.test/token")[0];
   EXPECT_EQ(std::string(token.headers.get("Authorization").value_or("")),
             "Basic " + util::base64_encode("pre-registered-client:pre-registered-secret"));
   EXPECT_FALSE(FakeOAuthWorld::body_of(token).get("client_secret"));
-  EXPECT_EQ(f.world.count("http://as.test/register"), 0u);
+  EXPECT_EQ(f.world.count("https://as.test/register"), 0u);
 }
 
 TEST(OauthProvider, RegisteredSecretMethodsAreHonoured) {
@@ -251,9 +254,9 @@ TEST(OauthProvider, RegisteredSecretMethodsAreHonoured) {
         {"client_id", "c1"}, {"client_secret", "s1"}, {"token_endpoint_auth_method", method}};
     auto p = f.make();
     ASSERT_TRUE(p->on_challenge(challenge(401, kPrmHeader)));
-    EXPECT_EQ(Json::parse(f.world.to("http://as.test/register")[0].body)["token_endpoint_auth_method"],
+    EXPECT_EQ(Json::parse(f.world.to("https://as.test/register")[0].body)["token_endpoint_auth_method"],
               method);
-    const auto token = f.world.to("http://as.test/token")[0];
+    const auto token = f.world.to("https://as.test/token")[0];
     const auto body = FakeOAuthWorld::body_of(token);
     if (method == "client_secret_post") {
       EXPECT_EQ(body.get("client_secret").value_or(""), "s1");
@@ -272,9 +275,9 @@ TEST(OauthProvider, UsesAClientIdMetadataDocumentWhenSupported) {
   o.client_metadata_url = "https://conformance-test.local/client-metadata.json";
   auto p = f.make(o);
   ASSERT_TRUE(p->on_challenge(challenge(401, kPrmHeader)));
-  EXPECT_EQ(f.world.count("http://as.test/register"), 0u);
+  EXPECT_EQ(f.world.count("https://as.test/register"), 0u);
   EXPECT_EQ(
-      FakeOAuthWorld::query_of(f.world.to("http://as.test/authorize")[0].url).get("client_id").value_or(""),
+      FakeOAuthWorld::query_of(f.world.to("https://as.test/authorize")[0].url).get("client_id").value_or(""),
       "https://conformance-test.local/client-metadata.json");
 }
 
@@ -285,7 +288,7 @@ TEST(OauthProvider, NoClientIdentityIsExplained) {
   auto out = p->on_challenge(challenge(401, kPrmHeader));
   ASSERT_FALSE(out);
   EXPECT_NE(out.error().find("no client identity: set OAUTH_CLIENT_ID"), std::string::npos);
-  EXPECT_EQ(f.world.count("http://as.test/authorize"), 0u);
+  EXPECT_EQ(f.world.count("https://as.test/authorize"), 0u);
 }
 
 TEST(OauthProvider, RefusesAResourceMetadataForAnotherServer) {
@@ -295,8 +298,8 @@ TEST(OauthProvider, RefusesAResourceMetadataForAnotherServer) {
   auto out = p->on_challenge(challenge(401, kPrmHeader));
   ASSERT_FALSE(out);
   EXPECT_NE(out.error().find("evil.example.com"), std::string::npos);
-  EXPECT_EQ(f.world.count("http://as.test/authorize"), 0u);
-  EXPECT_EQ(f.world.count("http://mcp.test/.well-known/oauth-protected-resource/mcp"), 1u);
+  EXPECT_EQ(f.world.count("https://as.test/authorize"), 0u);
+  EXPECT_EQ(f.world.count("https://mcp.test/.well-known/oauth-protected-resource/mcp"), 1u);
 }
 
 TEST(OauthProvider, RefusesMetadataNamingAnotherIssuer) {
@@ -304,8 +307,8 @@ TEST(OauthProvider, RefusesMetadataNamingAnotherIssuer) {
   f.world.metadata["issuer"] = "https://attacker.example.com";
   auto p = f.make();
   ASSERT_FALSE(p->on_challenge(challenge(401, kPrmHeader)));
-  EXPECT_EQ(f.world.count("http://as.test/register"), 0u);
-  EXPECT_EQ(f.world.count("http://as.test/authorize"), 0u);
+  EXPECT_EQ(f.world.count("https://as.test/register"), 0u);
+  EXPECT_EQ(f.world.count("https://as.test/authorize"), 0u);
 }
 
 TEST(OauthProvider, RefusesAServerWithoutPkceS256) {
@@ -315,16 +318,16 @@ TEST(OauthProvider, RefusesAServerWithoutPkceS256) {
   auto out = p->on_challenge(challenge(401, kPrmHeader));
   ASSERT_FALSE(out);
   EXPECT_NE(out.error().find("PKCE"), std::string::npos);
-  EXPECT_EQ(f.world.count("http://as.test/authorize"), 0u);
+  EXPECT_EQ(f.world.count("https://as.test/authorize"), 0u);
 }
 
 TEST(OauthProvider, ChecksTheIssInTheRedirect) {
-  for (const std::string iss : {"https://evil.example.com", "http://as.test/", "-"}) {
+  for (const std::string iss : {"https://evil.example.com", "https://as.test/", "-"}) {
     Fixture f;
     f.world.iss_override = iss;
     auto p = f.make();
     ASSERT_FALSE(p->on_challenge(challenge(401, kPrmHeader))) << iss;
-    EXPECT_EQ(f.world.count("http://as.test/token"), 0u) << iss;
+    EXPECT_EQ(f.world.count("https://as.test/token"), 0u) << iss;
   }
   Fixture f;  // not advertised and absent: fine
   f.world.metadata.erase("authorization_response_iss_parameter_supported");
@@ -335,43 +338,43 @@ TEST(OauthProvider, ChecksTheIssInTheRedirect) {
 TEST(OauthProvider, LegacyServersUseTheOriginsMetadataWithoutResource) {
   Fixture f;
   f.world.routes.clear();
-  f.world.metadata = {{"issuer", "http://mcp.test/oauth"},
-                      {"authorization_endpoint", "http://as.test/authorize"},
-                      {"token_endpoint", "http://as.test/token"},
-                      {"registration_endpoint", "http://as.test/register"},
+  f.world.metadata = {{"issuer", "https://mcp.test/oauth"},
+                      {"authorization_endpoint", "https://as.test/authorize"},
+                      {"token_endpoint", "https://as.test/token"},
+                      {"registration_endpoint", "https://as.test/register"},
                       {"code_challenge_methods_supported", {"S256"}}};
   f.world.install_defaults();
-  f.world.routes.erase("http://mcp.test/.well-known/oauth-protected-resource/mcp");
-  f.world.routes.erase("http://as.test/.well-known/oauth-authorization-server");
-  f.world.routes["http://mcp.test/.well-known/oauth-authorization-server"] = [&](const auto&) {
+  f.world.routes.erase("https://mcp.test/.well-known/oauth-protected-resource/mcp");
+  f.world.routes.erase("https://as.test/.well-known/oauth-authorization-server");
+  f.world.routes["https://mcp.test/.well-known/oauth-authorization-server"] = [&](const auto&) {
     return FakeOAuthWorld::json(f.world.metadata);
   };
   auto p = f.make();
   auto out = p->on_challenge(challenge(401, "Bearer"));
   ASSERT_TRUE(out) << out.error();
-  EXPECT_FALSE(FakeOAuthWorld::query_of(f.world.to("http://as.test/authorize")[0].url).get("resource"));
-  EXPECT_FALSE(FakeOAuthWorld::body_of(f.world.to("http://as.test/token")[0]).get("resource"));
-  EXPECT_EQ(f.world.count("http://as.test/register"), 1u);
+  EXPECT_FALSE(FakeOAuthWorld::query_of(f.world.to("https://as.test/authorize")[0].url).get("resource"));
+  EXPECT_FALSE(FakeOAuthWorld::body_of(f.world.to("https://as.test/token")[0]).get("resource"));
+  EXPECT_EQ(f.world.count("https://as.test/register"), 1u);
 }
 
 TEST(OauthProvider, LegacyServersWithoutMetadataUseDefaultEndpoints) {
   Fixture f;
   f.world.routes.clear();
-  f.world.routes["http://mcp.test/register"] = [&](const auto&) {
+  f.world.routes["https://mcp.test/register"] = [&](const auto&) {
     return FakeOAuthWorld::json(f.world.registration, 201);
   };
-  f.world.routes["http://mcp.test/authorize"] = [&](const auto& r) {
+  f.world.routes["https://mcp.test/authorize"] = [&](const auto& r) {
     return f.world.authorize(r);
   };
-  f.world.routes["http://mcp.test/token"] = [&](const auto& r) {
+  f.world.routes["https://mcp.test/token"] = [&](const auto& r) {
     return f.world.token(r);
   };
   f.world.iss_override = "-";
   auto p = f.make();
   auto out = p->on_challenge(challenge(401, "Bearer"));
   ASSERT_TRUE(out) << out.error();
-  EXPECT_EQ(f.world.count("http://mcp.test/token"), 1u);
-  EXPECT_EQ(FakeOAuthWorld::query_of(f.world.to("http://mcp.test/authorize")[0].url)
+  EXPECT_EQ(f.world.count("https://mcp.test/token"), 1u);
+  EXPECT_EQ(FakeOAuthWorld::query_of(f.world.to("https://mcp.test/authorize")[0].url)
                 .get("code_challenge_method")
                 .value_or(""),
             "S256");
@@ -384,33 +387,33 @@ TEST(OauthProvider, ReRegistersWhenTheAuthorizationServerChanges) {
   auto p = f.make();
   ASSERT_TRUE(p->on_challenge(challenge(401, kPrmHeader, 0)));
   // The resource now names another authorization server.
-  f.world.prm["authorization_servers"] = {"http://as2.test"};
+  f.world.prm["authorization_servers"] = {"https://as2.test"};
   Json as2 = f.world.metadata;
   for (auto& [k, v] : as2.items()) {
     if (v.is_string()) v = std::regex_replace(v.get<std::string>(), std::regex("as\\.test"), "as2.test");
   }
-  f.world.routes["http://as2.test/.well-known/oauth-authorization-server"] = [as2](const auto&) {
+  f.world.routes["https://as2.test/.well-known/oauth-authorization-server"] = [as2](const auto&) {
     return FakeOAuthWorld::json(as2);
   };
-  f.world.routes["http://as2.test/register"] = [](const auto&) {
+  f.world.routes["https://as2.test/register"] = [](const auto&) {
     return FakeOAuthWorld::json(Json{{"client_id", "as2-client"}, {"token_endpoint_auth_method", "none"}},
                                 201);
   };
-  f.world.routes["http://as2.test/authorize"] = [&](const auto& r) {
-    f.world.metadata["issuer"] = "http://as2.test";
+  f.world.routes["https://as2.test/authorize"] = [&](const auto& r) {
+    f.world.metadata["issuer"] = "https://as2.test";
     return f.world.authorize(r);
   };
-  f.world.routes["http://as2.test/token"] = [&](const auto& r) {
+  f.world.routes["https://as2.test/token"] = [&](const auto& r) {
     return f.world.token(r);
   };
   auto out = p->on_challenge(challenge(401, kPrmHeader, 0));
   ASSERT_TRUE(out) << out.error();
   EXPECT_EQ(
-      FakeOAuthWorld::query_of(f.world.to("http://as2.test/authorize")[0].url).get("client_id").value_or(""),
+      FakeOAuthWorld::query_of(f.world.to("https://as2.test/authorize")[0].url).get("client_id").value_or(""),
       "as2-client");
-  EXPECT_EQ(FakeOAuthWorld::body_of(f.world.to("http://as2.test/token")[0]).get("client_id").value_or(""),
+  EXPECT_EQ(FakeOAuthWorld::body_of(f.world.to("https://as2.test/token")[0]).get("client_id").value_or(""),
             "as2-client");
-  EXPECT_EQ(p->status().issuer, "http://as2.test");
+  EXPECT_EQ(p->status().issuer, "https://as2.test");
 }
 
 TEST(OauthProvider, LogoutRevokesBothTokensAndForgetsThem) {
@@ -423,7 +426,7 @@ TEST(OauthProvider, LogoutRevokesBothTokensAndForgetsThem) {
   auto out = p->logout();
   ASSERT_TRUE(out) << out.error();
   EXPECT_NE(out->find("revoked the refresh token"), std::string::npos) << *out;
-  const auto revokes = f.world.to("http://as.test/revoke");
+  const auto revokes = f.world.to("https://as.test/revoke");
   ASSERT_EQ(revokes.size(), 2u);
   const auto first = FakeOAuthWorld::body_of(revokes[0]);
   EXPECT_EQ(first.get("token").value_or(""), "rt-1");
@@ -439,7 +442,7 @@ TEST(OauthProvider, StatusShowsTheSubjectOfAJwtAccessToken) {
   Fixture f;
   const std::string jwt = util::base64url_encode(R"({"alg":"RS256","kid":"k"})") + "." +
                           util::base64url_encode(R"({"sub":"user-42","exp":1})") + ".c2ln";
-  f.world.routes["http://as.test/token"] = [&](const auto&) {
+  f.world.routes["https://as.test/token"] = [&](const auto&) {
     return FakeOAuthWorld::json(Json{{"access_token", jwt}, {"token_type", "Bearer"}, {"scope", "a b"}});
   };
   auto p = f.make();
@@ -461,7 +464,7 @@ TEST(OauthProvider, NoBrowserModeReadsThePastedUrl) {
   };
   o.ask = [&](std::string_view) -> std::optional<std::string> {
     // Play the browser: follow the authorization URL printed above.
-    const auto start = shown.find("http://as.test/authorize");
+    const auto start = shown.find("https://as.test/authorize");
     const auto url = shown.substr(start, shown.find('\n', start) - start);
     http::ClientRequest r;
     r.url = url;
@@ -483,7 +486,7 @@ TEST(OauthProvider, NoBrowserModeReadsThePastedUrl) {
 
 TEST(OauthProvider, HeadlessModeExplainsAServerThatNeedsAUser) {
   Fixture f;
-  f.world.routes["http://as.test/authorize"] = [](const auto&) {
+  f.world.routes["https://as.test/authorize"] = [](const auto&) {
     http::ClientResponse r;
     r.status = 200;
     r.body = "<html>login</html>";

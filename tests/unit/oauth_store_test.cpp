@@ -39,11 +39,11 @@ TEST(OauthStore, WritesPrivateFilesAndReadsThemBack) {
   TempDir dir;
   TokenStore store(dir.path / "nested");
   StoredTokens t;
-  t.mcp_url = "http://mcp.test/mcp";
+  t.mcp_url = "https://mcp.test/mcp";
   t.access_token = "access-secret";
   t.refresh_token = "refresh-secret";
   t.expires_at = std::chrono::system_clock::time_point(std::chrono::seconds(1'900'000'000));
-  t.issuer = "http://as.test";
+  t.issuer = "https://as.test";
   ASSERT_TRUE(store.save_tokens(t));
   const auto file = store.tokens_path(t.mcp_url);
   EXPECT_EQ(file.filename().string().rfind("tokens-", 0), 0u);
@@ -52,7 +52,7 @@ TEST(OauthStore, WritesPrivateFilesAndReadsThemBack) {
   std::ifstream in(file);
   std::stringstream text;
   text << in.rdbuf();
-  EXPECT_NE(text.str().find("http://mcp.test/mcp"), std::string::npos);
+  EXPECT_NE(text.str().find("https://mcp.test/mcp"), std::string::npos);
   // No temporary files are left behind.
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path / "nested"), {}), 1);
 
@@ -94,7 +94,7 @@ TEST(OauthStore, ANewProviderReusesStoredTokensAndRegistration) {
   EXPECT_EQ(again.authorization().value_or(""), "Bearer at-1");
   EXPECT_TRUE(again.status().refreshable);
   ASSERT_TRUE(again.login());
-  EXPECT_EQ(world.count("http://as.test/register"), 1u);
+  EXPECT_EQ(world.count("https://as.test/register"), 1u);
   EXPECT_EQ(again.authorization().value_or(""), "Bearer at-2");
 }
 
@@ -129,7 +129,7 @@ TEST(OauthLoopback, AnswersOtherPathsWith404AndReturnsTheCallback) {
     return std::make_pair(favicon, callback);
   });
   std::string seen;
-  auto result = (*receiver)->wait(std::chrono::steady_clock::now() + std::chrono::seconds(10), nullptr,
+  auto result = (*receiver)->wait(std::chrono::steady_clock::now() + std::chrono::seconds(10), nullptr, "s",
                                   [&](std::string_view url) -> util::Expected<std::string, std::string> {
                                     seen = std::string(url);
                                     return std::string("abc");
@@ -147,8 +147,8 @@ TEST(OauthLoopback, ShowsErrorsEscapedAndStopsOnCancelOrTimeout) {
   auto receiver = client::LoopbackReceiver::listen("http://127.0.0.1:0/cb");
   ASSERT_TRUE(receiver);
   const int port = (*receiver)->port();
-  auto browser = std::async(std::launch::async, [port] { return get(port, "/cb?error=x"); });
-  auto result = (*receiver)->wait(std::chrono::steady_clock::now() + std::chrono::seconds(10), nullptr,
+  auto browser = std::async(std::launch::async, [port] { return get(port, "/cb?error=x&state=s"); });
+  auto result = (*receiver)->wait(std::chrono::steady_clock::now() + std::chrono::seconds(10), nullptr, "s",
                                   [](std::string_view) -> util::Expected<std::string, std::string> {
                                     return util::unexpected(std::string("refused <script>"));
                                   });
@@ -158,12 +158,12 @@ TEST(OauthLoopback, ShowsErrorsEscapedAndStopsOnCancelOrTimeout) {
 
   std::atomic<bool> cancel{true};
   auto cancelled =
-      (*receiver)->wait(std::chrono::steady_clock::now() + std::chrono::seconds(10), &cancel,
+      (*receiver)->wait(std::chrono::steady_clock::now() + std::chrono::seconds(10), &cancel, "s",
                         [](std::string_view) { return util::Expected<std::string, std::string>("x"); });
   ASSERT_FALSE(cancelled);
   EXPECT_NE(cancelled.error().find("cancelled"), std::string::npos);
   auto timed_out =
-      (*receiver)->wait(std::chrono::steady_clock::now() + std::chrono::milliseconds(150), nullptr,
+      (*receiver)->wait(std::chrono::steady_clock::now() + std::chrono::milliseconds(150), nullptr, "s",
                         [](std::string_view) { return util::Expected<std::string, std::string>("x"); });
   EXPECT_FALSE(timed_out);
   EXPECT_FALSE(client::LoopbackReceiver::listen("http://example.com:8000/cb"));

@@ -19,14 +19,14 @@ class FakeOAuthWorld {
  public:
   using Route = std::function<http::ClientResult(const http::ClientRequest&)>;
 
-  std::string mcp_url = "http://mcp.test/mcp";
-  std::string issuer = "http://as.test";
-  Json prm = Json{{"resource", "http://mcp.test/mcp"}, {"authorization_servers", {"http://as.test"}}};
-  Json metadata = Json{{"issuer", "http://as.test"},
-                       {"authorization_endpoint", "http://as.test/authorize"},
-                       {"token_endpoint", "http://as.test/token"},
-                       {"registration_endpoint", "http://as.test/register"},
-                       {"revocation_endpoint", "http://as.test/revoke"},
+  std::string mcp_url = "https://mcp.test/mcp";
+  std::string issuer = "https://as.test";
+  Json prm = Json{{"resource", "https://mcp.test/mcp"}, {"authorization_servers", {"https://as.test"}}};
+  Json metadata = Json{{"issuer", "https://as.test"},
+                       {"authorization_endpoint", "https://as.test/authorize"},
+                       {"token_endpoint", "https://as.test/token"},
+                       {"registration_endpoint", "https://as.test/register"},
+                       {"revocation_endpoint", "https://as.test/revoke"},
                        {"code_challenge_methods_supported", {"S256"}},
                        {"token_endpoint_auth_methods_supported", {"none"}},
                        {"authorization_response_iss_parameter_supported", true}};
@@ -46,22 +46,22 @@ class FakeOAuthWorld {
   FakeOAuthWorld() { install_defaults(); }
 
   void install_defaults() {
-    routes["http://mcp.test/.well-known/oauth-protected-resource/mcp"] = [this](const auto&) {
+    routes["https://mcp.test/.well-known/oauth-protected-resource/mcp"] = [this](const auto&) {
       return json(prm);
     };
-    routes["http://as.test/.well-known/oauth-authorization-server"] = [this](const auto&) {
+    routes["https://as.test/.well-known/oauth-authorization-server"] = [this](const auto&) {
       return json(metadata);
     };
-    routes["http://as.test/register"] = [this](const auto&) {
+    routes["https://as.test/register"] = [this](const auto&) {
       return json(registration, 201);
     };
-    routes["http://as.test/authorize"] = [this](const auto& r) {
+    routes["https://as.test/authorize"] = [this](const auto& r) {
       return authorize(r);
     };
-    routes["http://as.test/token"] = [this](const auto& r) {
+    routes["https://as.test/token"] = [this](const auto& r) {
       return token(r);
     };
-    routes["http://as.test/revoke"] = [](const auto&) {
+    routes["https://as.test/revoke"] = [](const auto&) {
       return json(Json::object());
     };
   }

@@ -162,14 +162,14 @@ TEST(HeaderValues, EncodesUnsafeValuesAsBase64) {
 }
 
 TEST(HeaderValues, BuildsParamHeadersTheServerAccepts) {
-  const nlohmann::json schema = {
-      {"type", "object"},
-      {"properties",
-       {{"region", {{"type", "string"}, {"x-mcp-header", "Region"}}},
-        {"priority", {{"type", "integer"}, {"x-mcp-header", "Priority"}}},
-        {"verbose", {{"type", "boolean"}, {"x-mcp-header", "Verbose"}}},
-        {"query", {{"type", "string"}}}}}};
-  const nlohmann::json args = {{"region", " eu"}, {"priority", 42}, {"verbose", nullptr}, {"query", "SELECT 1"}};
+  const nlohmann::json schema = {{"type", "object"},
+                                 {"properties",
+                                  {{"region", {{"type", "string"}, {"x-mcp-header", "Region"}}},
+                                   {"priority", {{"type", "integer"}, {"x-mcp-header", "Priority"}}},
+                                   {"verbose", {{"type", "boolean"}, {"x-mcp-header", "Verbose"}}},
+                                   {"query", {{"type", "string"}}}}}};
+  const nlohmann::json args = {
+      {"region", " eu"}, {"priority", 42}, {"verbose", nullptr}, {"query", "SELECT 1"}};
   const http::Headers h = param_headers(schema, args);
   EXPECT_EQ(h.get("Mcp-Param-Region").value_or(""), "=?base64?IGV1?=");
   EXPECT_EQ(h.get("Mcp-Param-Priority").value_or(""), "42");
@@ -179,18 +179,24 @@ TEST(HeaderValues, BuildsParamHeadersTheServerAccepts) {
 }
 
 TEST(HeaderValues, FlagsUnusableAnnotations) {
-  auto schema_with = [](nlohmann::json props) { return nlohmann::json{{"type", "object"}, {"properties", props}}; };
-  EXPECT_FALSE(invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", "Region"}}}})));
+  auto schema_with = [](nlohmann::json props) {
+    return nlohmann::json{{"type", "object"}, {"properties", props}};
+  };
+  EXPECT_FALSE(
+      invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", "Region"}}}})));
   EXPECT_TRUE(invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", ""}}}})));
-  EXPECT_TRUE(invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", "My Region"}}}})));
+  EXPECT_TRUE(
+      invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", "My Region"}}}})));
   EXPECT_TRUE(invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", "R:P"}}}})));
-  EXPECT_TRUE(invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", "R\xC3\xA9"}}}})));
+  EXPECT_TRUE(
+      invalid_param_annotations(schema_with({{"r", {{"type", "string"}, {"x-mcp-header", "R\xC3\xA9"}}}})));
   EXPECT_TRUE(invalid_param_annotations(schema_with({{"o", {{"type", "object"}, {"x-mcp-header", "O"}}}})));
   EXPECT_TRUE(invalid_param_annotations(schema_with({{"n", {{"type", "null"}, {"x-mcp-header", "N"}}}})));
   EXPECT_TRUE(invalid_param_annotations(schema_with({{"f", {{"type", "number"}, {"x-mcp-header", "F"}}}})));
   EXPECT_FALSE(invalid_param_annotations(schema_with({{"i", {{"type", "integer"}, {"x-mcp-header", "I"}}}})));
-  EXPECT_TRUE(invalid_param_annotations(schema_with({{"a", {{"type", "string"}, {"x-mcp-header", "MyField"}}},
-                                                     {"b", {{"type", "string"}, {"x-mcp-header", "myfield"}}}})));
+  EXPECT_TRUE(
+      invalid_param_annotations(schema_with({{"a", {{"type", "string"}, {"x-mcp-header", "MyField"}}},
+                                             {"b", {{"type", "string"}, {"x-mcp-header", "myfield"}}}})));
 }
 
 TEST(UriTemplate, MatchesLevelOneTemplates) {

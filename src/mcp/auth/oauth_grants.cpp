@@ -51,6 +51,8 @@ form::Params jwt_bearer_grant(std::string_view assertion, std::string_view scope
 
 util::Expected<std::string, std::string> request_id_jag(const OAuthHttp& http, const IdJagRequest& request) {
   const std::string& url = request.token_endpoint;
+  if (auto ok = check_endpoint_url(url, "IdP token endpoint"); !ok)
+    return util::unexpected(std::move(ok.error()));
   form::Params body = {{"grant_type", std::string(kGrantTokenExchange)},
                        {"requested_token_type", std::string(kTokenTypeIdJag)},
                        {"audience", request.audience},

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "mcp/auth/public_url.hpp"
+
 namespace mcp::auth::oauth {
 
 http::ClientResult OAuthHttp::send(http::ClientRequest request) const {
@@ -49,6 +51,42 @@ util::Expected<std::vector<std::string>, std::string> string_list_member(const J
     out.push_back(item.get<std::string>());
   }
   return out;
+}
+
+std::string sanitize_url(std::string_view url) {
+  constexpr std::size_t kMaxShown = 200;
+  std::string out;
+  for (const char c : url.substr(0, kMaxShown)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) {
+      out += fmt::format("%{:02X}", u);
+    } else {
+      out += c;
+    }
+  }
+  if (url.size() > kMaxShown) out += "...";
+  return out;
+}
+
+util::Expected<std::monostate, std::string> check_endpoint_url(std::string_view url, std::string_view what) {
+  const auto fail = [&](std::string_view why) {
+    return util::unexpected(fmt::format("the {} URL \"{}\" {}", what, sanitize_url(url), why));
+  };
+  if (url.empty()) return fail("is empty");
+  // Such a URL was never meant for us, and would forge lines in logs and prompts.
+  if (std::any_of(url.begin(), url.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u <= 0x20 || u == 0x7f;
+      })) {
+    return fail("contains whitespace or control characters");
+  }
+  if (url.find('#') != std::string_view::npos) return fail("must not have a fragment");
+  auto parsed = parse_url(url.substr(0, url.find('?')));
+  if (!parsed) return fail(fmt::format("is not usable: {}", parsed.error()));
+  if (!is_secure_or_loopback(*parsed)) {
+    return fail("must use https (plain http only to localhost, 127.0.0.1 or [::1])");
+  }
+  return std::monostate{};
 }
 
 std::string redact(std::string_view secret) {

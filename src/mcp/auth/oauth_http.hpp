@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "mcp/auth/strict_json.hpp"
@@ -41,6 +42,17 @@ util::Expected<Json, std::string> json_object_body(const http::ClientResponse& r
 util::Expected<std::string, std::string> string_member(const Json& doc, std::string_view name);
 util::Expected<std::vector<std::string>, std::string> string_list_member(const Json& doc,
                                                                          std::string_view name);
+
+// Every URL the OAuth client talks to or opens beyond the MCP server itself
+// (authorization-server endpoints, issuers, an advertised resource_metadata):
+// https, or http only to a loopback host (tests, local servers), as the MCP
+// specification requires; no fragment; no whitespace or control characters,
+// which no valid URL holds. An endpoint may carry a query (RFC 6749 §3.1).
+// The error names `what` and the URL, sanitised.
+util::Expected<std::monostate, std::string> check_endpoint_url(std::string_view url, std::string_view what);
+// `url` fit for an error message or a terminal: bytes outside printable
+// ASCII as %XX, at most 200 characters.
+std::string sanitize_url(std::string_view url);
 
 // "abcdef…": enough of a secret to tell two apart in a trace, never the value.
 std::string redact(std::string_view secret);

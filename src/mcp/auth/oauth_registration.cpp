@@ -31,6 +31,9 @@ Json registration_body(const RegistrationRequest& request) {
 util::Expected<ClientRegistration, std::string> register_client(const OAuthHttp& http,
                                                                 std::string_view endpoint,
                                                                 const RegistrationRequest& request) {
+  if (auto ok = check_endpoint_url(endpoint, "registration endpoint"); !ok) {
+    return util::unexpected(std::move(ok.error()));
+  }
   http::ClientRequest req;
   req.method = "POST";
   req.url = std::string(endpoint);

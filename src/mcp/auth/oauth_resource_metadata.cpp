@@ -67,6 +67,11 @@ util::Expected<std::optional<ProtectedResourceMetadata>, std::string> discover_p
   std::vector<std::string> urls;
   const bool advertised = !resource_metadata_url.empty();
   if (advertised) {
+    // The server under test chose this URL; it gets the same scrutiny as an
+    // authorization server's endpoints.
+    if (auto ok = check_endpoint_url(resource_metadata_url, "resource_metadata"); !ok) {
+      return util::unexpected(std::move(ok.error()));
+    }
     urls.emplace_back(resource_metadata_url);
   } else {
     urls = protected_resource_metadata_urls(mcp_url);

@@ -71,6 +71,9 @@ util::Expected<AuthServerMetadata, std::string> parse_authorization_server_metad
 
 util::Expected<std::optional<AuthServerMetadata>, std::string> discover_authorization_server(
     const OAuthHttp& http, std::string_view issuer, bool require_issuer_match) {
+  if (auto ok = check_endpoint_url(issuer, "authorization server"); !ok) {
+    return util::unexpected(std::move(ok.error()));
+  }
   const auto urls = authorization_server_metadata_urls(issuer);
   if (urls.empty()) return util::unexpected(fmt::format("bad authorization server URL {}", issuer));
   for (const auto& url : urls) {

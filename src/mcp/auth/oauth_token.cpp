@@ -3,12 +3,51 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 
 #include "mcp/auth/oauth_client_assertion.hpp"
 #include "mcp/util/base64.hpp"
 #include "mcp/util/strings.hpp"
 
 namespace mcp::auth::oauth {
+
+namespace {
+
+constexpr std::int64_t kMax = kMaxTokenLifetime.count();
+
+// expires_in clamped into [0, kMaxTokenLifetime] without converting an
+// out-of-range value (a double like 1e300, a 20-digit string) to an integer.
+std::optional<std::chrono::seconds> read_expires_in(const Json& value) {
+  const auto clamp = [](std::int64_t s) {
+    return std::chrono::seconds(std::clamp<std::int64_t>(s, 0, kMax));
+  };
+  if (value.is_number_unsigned()) {
+    const auto v = value.get<std::uint64_t>();
+    return clamp(v > static_cast<std::uint64_t>(kMax) ? kMax : static_cast<std::int64_t>(v));
+  }
+  if (value.is_number_integer()) return clamp(value.get<std::int64_t>());
+  if (value.is_number_float()) {
+    const double v = value.get<double>();
+    if (!(v > 0)) return std::chrono::seconds(0);  // also NaN
+    if (v >= static_cast<double>(kMax)) return kMaxTokenLifetime;
+    return std::chrono::seconds(static_cast<std::int64_t>(v));
+  }
+  if (value.is_string()) {
+    // Some servers send the number as a string.
+    const std::string_view text = util::trim(value.get_ref<const std::string&>());
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec == std::errc::result_out_of_range) {
+      return text.front() == '-' ? std::chrono::seconds(0) : kMaxTokenLifetime;
+    }
+    if (ec != std::errc()) return std::nullopt;
+    return clamp(v);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::string choose_token_auth_method(std::string_view registered_method, bool has_secret,
                                      const std::vector<std::string>& supported) {
@@ -90,6 +129,10 @@ std::string oauth_error_text(const http::ClientResponse& response) {
 util::Expected<TokenResponse, std::string> request_token(const OAuthHttp& http,
                                                          std::string_view token_endpoint, form::Params grant,
                                                          const ClientAuth& auth) {
+  // Checked here rather than at discovery: stored tokens carry their endpoint too.
+  if (auto ok = check_endpoint_url(token_endpoint, "token endpoint"); !ok) {
+    return util::unexpected(std::move(ok.error()));
+  }
   auto res = http.send(form_request(token_endpoint, std::move(grant), auth));
   if (!res) return util::unexpected(std::move(res.error()));
   if (res->status < 200 || res->status >= 300) {
@@ -116,18 +159,7 @@ util::Expected<TokenResponse, std::string> request_token(const OAuthHttp& http,
     return util::unexpected(
         fmt::format("token endpoint {}: unsupported token_type \"{}\"", token_endpoint, out.token_type));
   }
-  if (const auto it = doc->find("expires_in"); it != doc->end()) {
-    // Some servers send the number as a string.
-    if (it->is_number()) {
-      out.expires_in = std::chrono::seconds(static_cast<long long>(it->get<double>()));
-    } else if (it->is_string()) {
-      try {
-        out.expires_in = std::chrono::seconds(std::stoll(it->get<std::string>()));
-      } catch (const std::exception&) {
-        out.expires_in.reset();
-      }
-    }
-  }
+  if (const auto it = doc->find("expires_in"); it != doc->end()) out.expires_in = read_expires_in(*it);
   return out;
 }
 

@@ -36,13 +36,18 @@ void apply_client_auth(const ClientAuth& auth, form::Params& body, http::Headers
 // "Basic base64(urlencode(id):urlencode(secret))" (RFC 6749 §2.3.1).
 std::string basic_authorization(std::string_view client_id, std::string_view client_secret);
 
+// The longest token lifetime believed: a larger (or absurd) expires_in reads
+// as this, far from overflowing a time_point; a negative one as 0.
+inline constexpr std::chrono::seconds kMaxTokenLifetime =
+    std::chrono::duration_cast<std::chrono::seconds>(std::chrono::years{10});
+
 struct TokenResponse {
   std::string access_token;
   std::string token_type;
   std::string refresh_token;  // empty when none was issued
   std::string scope;          // empty when the server did not say
   std::string id_token;
-  std::optional<std::chrono::seconds> expires_in;
+  std::optional<std::chrono::seconds> expires_in;  // within [0, kMaxTokenLifetime]
 };
 
 form::Params authorization_code_grant(std::string_view code, std::string_view redirect_uri,

@@ -4,6 +4,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 #include <thread>
@@ -25,6 +26,13 @@ constexpr const char* kOpener = "xdg-open";
 bool open_browser(const std::string& url) {
   // A URL starting with '-' would read as an option of the opener.
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) return false;
+  // Whitespace or control characters mean a malformed (or forged) URL.
+  if (std::any_of(url.begin(), url.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u <= 0x20 || u == 0x7f;
+      })) {
+    return false;
+  }
   std::string program = kOpener;
   std::string argument = url;
   char* argv[] = {program.data(), argument.data(), nullptr};

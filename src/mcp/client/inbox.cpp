@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <string>
+#include <variant>
 
 namespace mcp::client {
 
@@ -28,6 +30,20 @@ void Inbox::sync_fd_locked() {
 void Inbox::push(Incoming item) {
   {
     std::lock_guard lock(mu_);
+    const bool droppable =
+        item.kind == Incoming::Kind::kTrace || (item.kind == Incoming::Kind::kMessage &&
+                                                std::holds_alternative<json_rpc::Notification>(item.message));
+    if (droppable && items_.size() >= kMaxItems) {
+      ++dropped_;
+      return;
+    }
+    if (dropped_ > 0 && items_.size() < kMaxItems) {
+      Incoming note;
+      note.detail =
+          std::to_string(dropped_) + " notifications or trace lines dropped: the client fell behind";
+      items_.push_back(std::move(note));
+      dropped_ = 0;
+    }
     items_.push_back(std::move(item));
     sync_fd_locked();
   }

@@ -40,6 +40,11 @@ struct Incoming {
 
 class Inbox {
  public:
+  // Past this many waiting items, notifications and trace lines are dropped
+  // (and counted) so that a flooding server cannot grow memory while the
+  // owner is busy, e.g. in a prompt; responses and failures always queue.
+  static constexpr std::size_t kMaxItems = 10000;
+
   Inbox();
   ~Inbox();
   Inbox(const Inbox&) = delete;
@@ -59,6 +64,7 @@ class Inbox {
   std::deque<Incoming> items_;
   int fd_ = -1;
   bool signalled_ = false;
+  std::size_t dropped_ = 0;  // since the last report
 };
 
 }  // namespace mcp::client

@@ -14,7 +14,8 @@ void say(const OAuthOptions& options, std::string_view text) {
   if (options.say) options.say(text);
 }
 
-util::Expected<std::string, std::string> with_browser(const std::string& url, const OAuthOptions& options,
+util::Expected<std::string, std::string> with_browser(const std::string& url, std::string_view state,
+                                                      const OAuthOptions& options,
                                                       const LoopbackReceiver::Reader& read) {
   // Listen before the browser can possibly come back.
   auto receiver = LoopbackReceiver::listen(options.redirect_uri);
@@ -25,7 +26,7 @@ util::Expected<std::string, std::string> with_browser(const std::string& url, co
     say(options, fmt::format("Open this URL in a browser to log in:\n{}", url));
   }
   const auto deadline = std::chrono::steady_clock::now() + options.login_timeout;
-  return (*receiver)->wait(deadline, options.cancel, read);
+  return (*receiver)->wait(deadline, options.cancel, state, read);
 }
 
 util::Expected<std::string, std::string> without_browser(const std::string& url, const OAuthOptions& options,
@@ -76,12 +77,13 @@ util::Expected<std::string, std::string> headless(const std::string& url, const 
 }  // namespace
 
 util::Expected<std::string, std::string> run_login_redirect(const std::string& authorization_url,
+                                                            std::string_view state,
                                                             const OAuthOptions& options,
                                                             const auth::oauth::OAuthHttp& http,
                                                             const LoopbackReceiver::Reader& read) {
   switch (options.mode) {
     case LoginMode::kBrowser:
-      return with_browser(authorization_url, options, read);
+      return with_browser(authorization_url, state, options, read);
     case LoginMode::kNoBrowser:
       return without_browser(authorization_url, options, read);
     case LoginMode::kHeadless:

@@ -13,8 +13,10 @@
 namespace mcp::client {
 
 // Runs the authorization request in `options.mode` and returns what `read`
-// made of the redirected URL (the code, or why there is none).
+// made of the redirected URL (the code, or why there is none). `state` is the
+// request's: the loopback listener ignores redirects carrying another.
 util::Expected<std::string, std::string> run_login_redirect(const std::string& authorization_url,
+                                                            std::string_view state,
                                                             const OAuthOptions& options,
                                                             const auth::oauth::OAuthHttp& http,
                                                             const LoopbackReceiver::Reader& read);

@@ -43,6 +43,11 @@ struct Discovery {
   std::optional<oauth::ProtectedResourceMetadata> resource_metadata;  // nullopt: 2025-03-26 server
   oauth::AuthServerMetadata server;
   std::string resource;  // RFC 8707 value; empty in 2025-03-26 mode
+  // The issuer as verified: the metadata's, checked against the URL it was
+  // found under (RFC 8414 §3.3); for 2025-03-26 servers, whose documents
+  // are read unchecked, the origin they came from. Credentials and stored
+  // registrations are bound to this, never to a name a document merely claims.
+  std::string issuer;
 };
 
 // The subject of a JWT for display only: the signature is not checked.
@@ -115,9 +120,51 @@ struct OAuthProvider::Impl {
     return tokens && !tokens->refresh_token.empty() && !tokens->token_endpoint.empty();
   }
 
+  // Configured secrets, keys or assertions: these must reach only the
+  // authorization server the user named (options.credentials_issuer).
+  bool holds_credentials() const {
+    return !options.client_secret.empty() || !options.private_key_pem.empty() ||
+           !options.jwt_bearer_assertion.empty() || options.enterprise_idp.has_value();
+  }
+
+  // Whether the pre-configured client (and its credentials) may be used with
+  // `issuer`: true to use it, false to proceed as if none were configured,
+  // an error when credentials would go to an issuer nobody named.
+  util::Expected<bool, std::string> use_preconfigured(std::string_view issuer) const {
+    const bool credentials = holds_credentials();
+    if (options.client_id.empty() && !credentials) return false;
+    if (!options.credentials_issuer.empty()) return issuer == options.credentials_issuer;
+    if (!credentials || options.trust_any_issuer) return true;
+    return util::unexpected(fmt::format(
+        "OAUTH_CLIENT_SECRET (or key/assertion) is only sent to the authorization server named by "
+        "OAUTH_ISSUER; set OAUTH_ISSUER={}",
+        oauth::sanitize_url(issuer)));
+  }
+
+  // The pre-configured client for a machine grant at `issuer`, which has no
+  // CIMD or registration to fall back on.
+  util::Expected<std::monostate, std::string> check_machine_issuer(std::string_view issuer) const {
+    auto allowed = use_preconfigured(issuer);
+    if (!allowed) return util::unexpected(std::move(allowed.error()));
+    if (!*allowed) {
+      return util::unexpected(fmt::format(
+          "the OAuth client credentials are for the authorization server {} (OAUTH_ISSUER), but {} uses {}; "
+          "refusing to send them there",
+          options.credentials_issuer, mcp_url, oauth::sanitize_url(issuer)));
+    }
+    return std::monostate{};
+  }
+
   oauth::ClientAuth stored_client() {
     oauth::ClientAuth client{tokens->client_id, tokens->client_secret,
                              tokens->auth_method.empty() ? "none" : tokens->auth_method};
+    // The key signs only for the issuer it is configured for (the stored
+    // issuer may predate a change of OAUTH_ISSUER).
+    const auto allowed = use_preconfigured(tokens->issuer);
+    if (client.method == "private_key_jwt" && !(allowed && *allowed)) {
+      trace(fmt::format("not signing a client assertion for {}: not the configured issuer", tokens->issuer));
+      return client;
+    }
     // A failure leaves the assertion empty; the server's refusal explains it.
     if (auto signed_ = sign_assertion(client, tokens->issuer); !signed_) trace(signed_.error());
     return client;
@@ -180,11 +227,13 @@ struct OAuthProvider::Impl {
       }
       out.server = std::move(**server);
       out.resource = r.resource;
+      out.issuer = out.server.issuer;
     } else {
       // 2025-03-26: the MCP server's origin is the authorization base URL.
       auto parsed = auth::parse_url(oauth::strip_query(mcp_url));
       if (!parsed) return util::unexpected(fmt::format("bad MCP URL {}: {}", mcp_url, parsed.error()));
       trace("no protected resource metadata: 2025-03-26 discovery at the server's origin");
+      out.issuer = parsed->origin();
       auto server = oauth::discover_authorization_server(http, parsed->origin(), false);
       if (!server) return util::unexpected(std::move(server.error()));
       if (!*server) {
@@ -244,9 +293,17 @@ struct OAuthProvider::Impl {
     return client;
   }
 
-  util::Expected<oauth::ClientAuth, std::string> client_identity(const oauth::AuthServerMetadata& server) {
+  util::Expected<oauth::ClientAuth, std::string> client_identity(const Discovery& discovery) {
+    const auto& server = discovery.server;
+    const auto& issuer = discovery.issuer;
     const auto& supported = server.token_endpoint_auth_methods_supported;
-    if (!options.client_id.empty()) {
+    auto preconfigured = use_preconfigured(issuer);
+    if (!preconfigured) return util::unexpected(std::move(preconfigured.error()));
+    if (!*preconfigured && !options.client_id.empty()) {
+      trace(fmt::format("not using OAUTH_CLIENT_ID at {}: it belongs to {}", oauth::sanitize_url(issuer),
+                        options.credentials_issuer));
+    }
+    if (*preconfigured && !options.client_id.empty()) {
       const bool secret = !options.client_secret.empty();
       return oauth::ClientAuth{options.client_id, options.client_secret,
                                oauth::choose_token_auth_method("", secret, supported)};
@@ -254,8 +311,8 @@ struct OAuthProvider::Impl {
     if (!options.client_metadata_url.empty() && server.client_id_metadata_document_supported) {
       return oauth::ClientAuth{options.client_metadata_url, "", "none"};
     }
-    if (auto known = store.load_registration(server.issuer, options.redirect_uri)) {
-      trace(fmt::format("reusing the client registered at {}", server.issuer));
+    if (auto known = store.load_registration(issuer, options.redirect_uri)) {
+      trace(fmt::format("reusing the client registered at {}", issuer));
       return oauth::ClientAuth{
           known->client_id, known->client_secret,
           oauth::choose_token_auth_method(known->auth_method, !known->client_secret.empty(), supported)};
@@ -272,9 +329,9 @@ struct OAuthProvider::Impl {
     request.token_endpoint_auth_method = oauth::registration_auth_method(server);
     auto registered = oauth::register_client(http, server.registration_endpoint, request);
     if (!registered) return util::unexpected(std::move(registered.error()));
-    trace(fmt::format("registered client {} at {}", registered->client_id, server.issuer));
-    StoredRegistration record{server.issuer, options.redirect_uri, registered->client_id,
-                              registered->client_secret, registered->token_endpoint_auth_method};
+    trace(fmt::format("registered client {} at {}", registered->client_id, issuer));
+    StoredRegistration record{issuer, options.redirect_uri, registered->client_id, registered->client_secret,
+                              registered->token_endpoint_auth_method};
     if (auto saved = store.save_registration(record); !saved) {
       say(fmt::format("warning: the client registration could not be saved: {}", saved.error()));
     }
@@ -295,7 +352,11 @@ struct OAuthProvider::Impl {
                       "to log in without it",
                       server.issuer));
     }
-    auto identity = client_identity(server);
+    // The browser is sent there, and in headless mode we GET it ourselves.
+    if (auto ok = oauth::check_endpoint_url(server.authorization_endpoint, "authorization endpoint"); !ok) {
+      return util::unexpected(std::move(ok.error()));
+    }
+    auto identity = client_identity(discovery);
     if (!identity) return util::unexpected(std::move(identity.error()));
     client = std::move(*identity);
 
@@ -312,7 +373,7 @@ struct OAuthProvider::Impl {
 
     const oauth::RedirectCheck check{request.state, server.issuer,
                                      server.authorization_response_iss_parameter_supported};
-    auto code = run_login_redirect(url, options, http, [&check](std::string_view redirected) {
+    auto code = run_login_redirect(url, request.state, options, http, [&check](std::string_view redirected) {
       return oauth::read_authorization_response(redirected, check);
     });
     if (!code) return util::unexpected(std::move(code.error()));
@@ -329,6 +390,8 @@ struct OAuthProvider::Impl {
                                                                    const std::string& scope,
                                                                    oauth::ClientAuth& client) {
     const auto& server = discovery.server;
+    // Before anything is signed or sent, the IdP exchange included.
+    if (auto ok = check_machine_issuer(discovery.issuer); !ok) return util::unexpected(std::move(ok.error()));
     auto identity = machine_client(server, flow == Flow::kClientCredentials);
     if (!identity) return util::unexpected(std::move(identity.error()));
     client = std::move(*identity);

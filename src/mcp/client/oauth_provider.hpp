@@ -61,6 +61,21 @@ struct OAuthOptions {
   // identity provider, sent as an RFC 7523 JWT bearer grant (with client_id
   // when set). Used when no EnterpriseIdp is set.
   std::string jwt_bearer_assertion;
+  // The authorization server the pre-registered client belongs to
+  // (OAUTH_ISSUER). The MCP server names the authorization server, so a
+  // malicious one could otherwise collect our credentials. When set,
+  // client_id and every credential (client_secret, private_key_pem,
+  // jwt_bearer_assertion, the enterprise IdP's ID token) are used only if the
+  // discovered issuer equals it exactly; with any other issuer the login
+  // proceeds as without a pre-registered client (CIMD or dynamic
+  // registration), and machine grants fail. When empty, a bare client_id
+  // (public, not a secret) is used with any issuer, but a login that would
+  // send a credential fails unless trust_any_issuer is set.
+  std::string credentials_issuer;
+  // Sends the credentials to whichever issuer is discovered when
+  // credentials_issuer is empty. Only for test harnesses whose authorization
+  // server is local and unnamed (the conformance suite).
+  bool trust_any_issuer = false;
   // Client ID Metadata Document URL used as client_id when the authorization
   // server advertises client_id_metadata_document_supported; empty: never.
   std::string client_metadata_url;

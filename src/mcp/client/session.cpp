@@ -21,6 +21,11 @@ using Clock = std::chrono::steady_clock;
 namespace code = json_rpc::code;
 
 constexpr int kMaxAuthRetries = 4;  // challenges handled per operation (step-up is bounded by the provider)
+// Requests wait for their response headers until request() gives up on them.
+constexpr std::chrono::hours kNoHeaderDeadline{24};
+// Exchanges in flight at once; server requests beyond it are dropped, so a
+// flood of them cannot make the client start threads without bound.
+constexpr std::size_t kMaxWorkers = 64;
 
 // What one exchange produced, as seen by the owner thread.
 struct Outcome {
@@ -214,7 +219,11 @@ struct Session::Impl {
     if (era == Era::kModern) add_modern_headers(h, method, params);
     spec.request.method = "POST";
     spec.request.url = opt.url;
-    spec.request.timeout = opt.connect_timeout;
+    // A server that answers with plain JSON sends no headers until the result
+    // is ready: a request may wait as long as the owner allows (request() aborts
+    // it at its own deadline). Notifications and responses are answered at once.
+    spec.request.connect_timeout = opt.connect_timeout;
+    spec.request.timeout = expects_response ? kNoHeaderDeadline : opt.connect_timeout;
     spec.request.headers = h;
     spec.request.headers.set("Content-Type", "application/json");
     spec.request.headers.set("Accept", "application/json, text/event-stream");
@@ -226,8 +235,12 @@ struct Session::Impl {
     spec.request.body = std::move(body);
     if (handlers.on_trace) {
       trace(fmt::format("-------- REQUEST -------- POST {}", opt.url));
-      for (const auto& hdr : spec.request.headers.items())
-        trace(fmt::format("  {}: {}", hdr.name, redact(hdr.name, hdr.value)));
+      for (const auto& hdr : spec.request.headers.items()) {
+        // Extra headers are the caller's (API keys): shown by name only.
+        const bool extra = opt.extra_headers.get(hdr.name).has_value();
+        trace(
+            fmt::format("  {}: {}", hdr.name, extra ? std::string("(hidden)") : redact(hdr.name, hdr.value)));
+      }
       trace(fmt::format("  {}", excerpt(spec.request.body)));
     }
     Worker w;
@@ -324,6 +337,12 @@ struct Session::Impl {
       return;
     }
     if (auto* r = std::get_if<json_rpc::Request>(&in.message); r && in.kind == Incoming::Kind::kMessage) {
+      reap();
+      if (workers.size() >= kMaxWorkers) {
+        trace(fmt::format("dropped server request {} ({}): too many exchanges in flight", r->method,
+                          r->id.to_string()));
+        return;
+      }
       send_response(r->id, answer_server_request(*r));
       return;
     }
@@ -451,8 +470,9 @@ struct Session::Impl {
     }
   }
 
-  void send_cancel(ExchangeId ex, const json_rpc::Id& id, const std::string& reason) {
-    if (era == Era::kLegacy) {
+  void send_cancel(ExchangeId ex, const json_rpc::Id& id, const std::string& method,
+                   const std::string& reason) {
+    if (era == Era::kLegacy && method != "initialize") {  // initialize must not be cancelled
       // Fire and forget: the request is over for us either way.
       const Json params = {{"requestId", id.to_json()}, {"reason", reason}};
       start_post("notifications/cancelled", params,
@@ -479,7 +499,7 @@ struct Session::Impl {
           start_post(method, sent, json_rpc::encode_request(id, method, sent), true, with_version);
       Outcome o = await(ex, id, ro, progress_token);
       if (o.timed_out || o.cancelled) {
-        send_cancel(ex, id, o.cancelled ? "cancelled by the user" : "request timed out");
+        send_cancel(ex, id, method, o.cancelled ? "cancelled by the user" : "request timed out");
         if (o.cancelled)
           return util::unexpected(Failure{Failure::Kind::kCancelled, fmt::format("{} cancelled", method)});
         return util::unexpected(Failure{

@@ -17,6 +17,15 @@ using Json = nlohmann::json;
 constexpr std::size_t kMaxErrorBody = 8192;
 constexpr std::chrono::milliseconds kDefaultRetry{1000};
 constexpr std::chrono::milliseconds kMaxBackoff{30000};
+// A server's retry: hint is honoured within these bounds: no busy loop on
+// `retry: 0`, no wait that overflows or outlives any sensible request.
+constexpr std::chrono::milliseconds kMinRetry{100};
+constexpr std::chrono::milliseconds kMaxRetry{300000};
+
+std::optional<std::chrono::milliseconds> bounded(std::optional<std::chrono::milliseconds> retry) {
+  if (!retry) return retry;
+  return std::clamp(*retry, kMinRetry, kMaxRetry);
+}
 
 bool has_media_type(const http::Headers& headers, std::string_view type) {
   const auto ct = headers.get("Content-Type");
@@ -97,10 +106,12 @@ struct SseReader {
   ExchangeId exchange;
   Inbox& inbox;
   bool got_response = false;
+  std::size_t events = 0;  // including priming events
 
   SseReader(std::size_t max, ExchangeId ex, Inbox& in) : parser(max), exchange(ex), inbox(in) {}
   bool feed(std::string_view chunk) {
     return parser.feed(chunk, [this](transport::SseEvent&& ev) {
+      ++events;
       if (ev.data.empty()) return;
       if (ev.type != "message") {
         trace(inbox, exchange, fmt::format("ignored SSE event of type '{}'", ev.type));
@@ -194,7 +205,7 @@ void run_post(http::StreamingClient& http, const PostSpec& spec, Inbox& inbox,
   // SSE ended without the response: resume with GET + Last-Event-ID after
   // exactly the server's retry delay (SEP-1699), as long as it allows.
   std::string last_id = sse.parser.last_event_id();
-  std::optional<std::chrono::milliseconds> retry = sse.parser.retry();
+  std::optional<std::chrono::milliseconds> retry = bounded(sse.parser.retry());
   bool got_response = sse.got_response;
   for (int attempt = 0; !got_response && !abort.load() && !spec.resume_url.empty() && !last_id.empty() &&
                         attempt < spec.max_resume_attempts;
@@ -234,7 +245,7 @@ void run_post(http::StreamingClient& http, const PostSpec& spec, Inbox& inbox,
       break;
     }
     if (!resumed.parser.last_event_id().empty()) last_id = resumed.parser.last_event_id();
-    if (resumed.parser.retry()) retry = resumed.parser.retry();
+    if (resumed.parser.retry()) retry = bounded(resumed.parser.retry());
   }
   if (got_response) return ended(inbox, spec.exchange);
   ended(inbox, spec.exchange, "the server ended the stream without a response");
@@ -280,13 +291,15 @@ void run_get_stream(http::StreamingClient& http, const GetStreamSpec& spec, Inbo
       if (status != 0) trace(inbox, 0, fmt::format("GET stream closed: HTTP {}", status));
       return;
     }
-    failures = r ? 0 : failures + 1;
+    // A stream that ended without a single event is a failed attempt too,
+    // so a server that accepts and closes at once cannot spin the client.
+    failures = r && reader.events > 0 ? 0 : failures + 1;
     if (failures > spec.max_reconnects) {
       trace(inbox, 0, fmt::format("GET stream given up: {}", r ? std::string("ended") : r.error().message));
       return;
     }
     if (!reader.parser.last_event_id().empty()) last_id = reader.parser.last_event_id();
-    if (reader.parser.retry()) retry = reader.parser.retry();
+    if (reader.parser.retry()) retry = bounded(reader.parser.retry());
     const auto backoff = std::min(kMaxBackoff, kDefaultRetry * (1 << std::min(failures, 5)));
     sleep_for(
         failures == 0 ? retry.value_or(kDefaultRetry) : std::max(retry.value_or(kDefaultRetry), backoff),

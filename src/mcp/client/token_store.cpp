@@ -6,11 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "mcp/auth/oauth_token.hpp"
 #include "mcp/util/crypto.hpp"
 
 namespace mcp::client {
@@ -28,12 +29,43 @@ std::string errno_text() {
   return std::strerror(errno);
 }
 
+// The file's content; nullopt when absent, or when it is not a regular file
+// of ours that only we can write (a planted file reads as absent).
 std::optional<std::string> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+// A stored expiry as a time_point: a corrupt or planted value is clamped to
+// [the epoch, now + kMaxTokenLifetime] instead of overflowing.
+std::chrono::system_clock::time_point expiry_from(const Json& value) {
+  using std::chrono::seconds;
+  const std::int64_t now =
+      std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::int64_t max = now + auth::oauth::kMaxTokenLifetime.count();
+  std::int64_t s = 0;
+  if (value.is_number_unsigned()) {
+    const auto v = value.get<std::uint64_t>();
+    s = v > static_cast<std::uint64_t>(max) ? max : static_cast<std::int64_t>(v);
+  } else {
+    s = value.get<std::int64_t>();
+  }
+  return std::chrono::system_clock::time_point(seconds(std::clamp<std::int64_t>(s, 0, max)));
 }
 
 std::string str(const Json& doc, const char* name) {
@@ -78,12 +110,32 @@ StoredTokens tokens_from_json(const Json& doc) {
   t.client_secret = str(doc, "client_secret");
   t.auth_method = str(doc, "auth_method");
   if (const auto it = doc.find("expires_at"); it != doc.end() && it->is_number_integer()) {
-    t.expires_at = std::chrono::system_clock::time_point(std::chrono::seconds(it->get<long long>()));
+    t.expires_at = expiry_from(*it);
   }
   return t;
 }
 
 }  // namespace
+
+Done check_private_dir(const std::filesystem::path& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::monostate{};
+    return util::unexpected(fmt::format("cannot inspect {}: {}", dir.string(), errno_text()));
+  }
+  if (!S_ISDIR(st.st_mode)) return util::unexpected(fmt::format("{} is not a directory", dir.string()));
+  if (st.st_uid != ::geteuid()) {
+    return util::unexpected(fmt::format("{} belongs to another user (uid {}); refusing to keep tokens there",
+                                        dir.string(), st.st_uid));
+  }
+  if ((st.st_mode & 022) != 0) {
+    return util::unexpected(
+        fmt::format("{} is writable by group or others (mode {:o}); refusing to keep tokens there: check its "
+                    "contents, then chmod 700 it",
+                    dir.string(), st.st_mode & 07777));
+  }
+  return std::monostate{};
+}
 
 TokenStore::TokenStore(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
@@ -103,6 +155,7 @@ Done TokenStore::write_private(const std::filesystem::path& path, const std::str
       return util::unexpected(fmt::format("cannot create {}: {}", dir_.string(), errno_text()));
     }
   }
+  if (auto ok = check_private_dir(dir_); !ok) return ok;
   // The temporary file is created 0600 and exclusively, so the secret is
   // never readable by others, not even between write and rename.
   const auto tmp = path.string() + ".tmp-" + util::to_hex(util::random_bytes(6));
@@ -140,6 +193,7 @@ util::Expected<std::optional<StoredTokens>, std::string> TokenStore::load_tokens
     if (it == memory_tokens_.end()) return std::optional<StoredTokens>();
     return std::optional<StoredTokens>(it->second);
   }
+  if (auto ok = check_private_dir(dir_); !ok) return util::unexpected(std::move(ok.error()));
   const auto path = tokens_path(mcp_url);
   const auto text = read_file(path);
   if (!text) return std::optional<StoredTokens>();
@@ -179,6 +233,8 @@ std::optional<StoredRegistration> TokenStore::load_registration(std::string_view
   if (dir_.empty()) {
     const auto it = memory_registrations_.find(issuer);
     if (it != memory_registrations_.end()) out = it->second;
+  } else if (!check_private_dir(dir_)) {
+    return std::nullopt;  // write_private reports the directory when registering anew
   } else if (const auto text = read_file(registration_path(issuer))) {
     const Json doc = Json::parse(*text, nullptr, false);
     if (doc.is_object()) {

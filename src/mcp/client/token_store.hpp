@@ -2,7 +2,8 @@
 // Where the OAuth client keeps tokens (one file per MCP server URL) and
 // client registrations (one file per authorization server), in a 0700
 // directory with 0600 files written atomically. Without a directory it keeps
-// them in memory for the life of the process.
+// them in memory for the life of the process. A directory someone else could
+// have planted files in is refused.
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -41,6 +42,11 @@ struct StoredRegistration {
 };
 
 using Done = util::Expected<std::monostate, std::string>;
+
+// Fails for an existing `dir` that is not a directory, belongs to another
+// user, or is writable by group or others: tokens or registrations found
+// there could have been planted. A missing directory passes.
+Done check_private_dir(const std::filesystem::path& dir);
 
 class TokenStore {
  public:

@@ -59,10 +59,17 @@ using HeaderList = std::unique_ptr<curl_slist, void (*)(curl_slist*)>;
 // Options shared by buffered and streaming exchanges; callbacks are the caller's.
 HeaderList configure(const CurlLibrary* lib, CURL* h, const http::ClientRequest& request) {
   lib->easy_setopt(h, CURLOPT_URL, request.url.c_str());
-  lib->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  // Only HTTP(S), whatever URL a server hands us; libcurl before 7.85 lacks
+  // the string form and takes the (since deprecated) bit mask.
+  if (lib->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
+    lib->easy_setopt(h, static_cast<CURLoption>(181) /* CURLOPT_PROTOCOLS */,
+                     static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+  }
   lib->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   lib->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  lib->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  const auto connect_timeout =
+      request.connect_timeout.count() > 0 ? request.connect_timeout : request.timeout;
+  lib->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
   lib->easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
   lib->easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
   lib->easy_setopt(h, CURLOPT_USERAGENT, "bedrock-usage-mcp");

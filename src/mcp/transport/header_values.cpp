@@ -117,7 +117,8 @@ std::optional<std::string> invalid_param_annotations(const nlohmann::json& input
     if (const auto t = prop.find("type"); t != prop.end()) {
       // Not `number`: a float has no single text form to compare.
       const bool allowed = t->is_string() && (*t == "string" || *t == "integer" || *t == "boolean");
-      if (!allowed) return fmt::format("property '{}': x-mcp-header needs a string, integer or boolean", name);
+      if (!allowed)
+        return fmt::format("property '{}': x-mcp-header needs a string, integer or boolean", name);
     }
   }
   return std::nullopt;

@@ -19,6 +19,7 @@ struct ClientRequest {
   Headers headers;
   std::string body;
   std::chrono::milliseconds timeout{5000};                // whole exchange, connect included
+  std::chrono::milliseconds connect_timeout{0};           // TCP/TLS connect; 0: `timeout`
   std::size_t max_response_bytes = std::size_t{1} << 20;  // larger bodies fail the request
 };
 

@@ -84,7 +84,8 @@ void SseParser::process_line(std::string_view line, const std::function<void(Sse
   } else if (field == "event") {
     type_.assign(value);
   } else if (field == "id") {
-    if (value.find('\0') == std::string_view::npos) last_id_.assign(value);
+    // The id goes back to the server in a header: a huge one is ignored.
+    if (value.find('\0') == std::string_view::npos && value.size() <= kMaxIdBytes) last_id_.assign(value);
   } else if (field == "retry") {
     long ms = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);

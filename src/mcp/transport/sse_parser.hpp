@@ -20,6 +20,8 @@ struct SseEvent {
 
 class SseParser {
  public:
+  static constexpr std::size_t kMaxIdBytes = 1024;
+
   // An event (or a single line) larger than this stops the parser.
   explicit SseParser(std::size_t max_event_bytes = std::size_t{16} << 20)
       : max_event_bytes_(max_event_bytes) {}
