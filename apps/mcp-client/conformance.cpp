@@ -18,7 +18,6 @@
 namespace mcp_cli {
 namespace {
 
-using mcp::client::Failure;
 using mcp::client::Session;
 
 constexpr const char* kClientMetadataUrl = "https://conformance-test.local/client-metadata.json";
@@ -157,7 +156,11 @@ std::optional<ExitCode> run_skills(Runner& runner, Session& session, Console& co
     const Json declared = object_of(skill, "frontmatter");
     for (const auto& [key, value] : front_matter(text)) {
       if (declared.contains(key) && declared[key].is_string() && declared[key].get<std::string>() != value) {
-        console.err("conformance: " + uri + " front matter '" + key + "' differs; skill rejected");
+        console.err(std::string("conformance: ")
+                        .append(uri)
+                        .append(" front matter '")
+                        .append(key)
+                        .append("' differs; skill rejected"));
         return ExitCode::kFailed;
       }
     }

@@ -94,7 +94,7 @@ void Console::note(std::string_view line) {
   write(notes_to_stderr_ ? Stream::kErr : Stream::kOut, line);
 }
 
-void Console::set_status(std::string line) {
+void Console::set_status(const std::string& line) {
   if (!err_tty_) return;
   status_ = terminal_safe(line);
   std::fflush(stdout);

@@ -30,7 +30,7 @@ class Console {
 
   // A live line on a stderr terminal (a progress bar), redrawn in place;
   // cleared before other output and drawn again after it.
-  void set_status(std::string line);
+  void set_status(const std::string& line);
   void clear_status();
   bool status_active() const { return !status_.empty(); }
 

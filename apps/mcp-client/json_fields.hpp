@@ -4,6 +4,7 @@
 // a missing or mistyped member gives the fallback.
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <string_view>
 
 namespace mcp_cli {
@@ -18,7 +19,7 @@ inline const Json* member(const Json& obj, std::string_view key) {
 
 inline std::string text_of(const Json& obj, std::string_view key, std::string fallback = {}) {
   const Json* m = member(obj, key);
-  return m != nullptr && m->is_string() ? m->get<std::string>() : fallback;
+  return m != nullptr && m->is_string() ? m->get<std::string>() : std::move(fallback);
 }
 
 inline bool flag_of(const Json& obj, std::string_view key, bool fallback = false) {

@@ -49,7 +49,8 @@ mcp::util::Expected<std::filesystem::path, std::string> write_new_file(const std
                                                                        const std::string& ext,
                                                                        std::string_view bytes) {
   for (int n = 1; n <= kMaxNameAttempts; ++n) {
-    const std::filesystem::path path = dir / (stem + "-" + std::to_string(n) + "." + ext);
+    const std::filesystem::path path =
+        dir / std::string(stem).append("-").append(std::to_string(n)).append(".").append(ext);
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
       if (errno == EEXIST) continue;

@@ -33,9 +33,7 @@ std::string terminal_safe(std::string_view text) {
         continue;
       }
     }
-    if (c == '\n' || c == '\t') {
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
+    if (c < 0x20 && c != '\n' && c != '\t') {
       out += '^';
       out += static_cast<char>(c + 0x40);  // ^[ for ESC, ^G for BEL
     } else if (c == 0x7F) {

@@ -9,8 +9,6 @@
 #include <system_error>
 #include <thread>
 
-extern char** environ;
-
 namespace mcp::client {
 
 namespace {

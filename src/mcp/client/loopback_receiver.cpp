@@ -23,7 +23,7 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr std::size_t kMaxRequestBytes = 16 * 1024;
+constexpr std::size_t kMaxRequestBytes = std::size_t{16} * 1024;
 constexpr std::chrono::milliseconds kPollInterval{100};
 // Browsers open spare connections; more than this many idle ones drop the oldest.
 constexpr std::size_t kMaxPending = 32;

@@ -166,7 +166,7 @@ struct OAuthProvider::Impl {
       return client;
     }
     // A failure leaves the assertion empty; the server's refusal explains it.
-    if (auto signed_ = sign_assertion(client, tokens->issuer); !signed_) trace(signed_.error());
+    if (auto assertion = sign_assertion(client, tokens->issuer); !assertion) trace(assertion.error());
     return client;
   }
 
@@ -287,8 +287,8 @@ struct OAuthProvider::Impl {
                       "(token_endpoint_auth_methods_supported)",
                       server.issuer));
     }
-    if (auto signed_ = sign_assertion(client, server.issuer); !signed_) {
-      return util::unexpected(std::move(signed_.error()));
+    if (auto assertion = sign_assertion(client, server.issuer); !assertion) {
+      return util::unexpected(std::move(assertion.error()));
     }
     return client;
   }

@@ -503,8 +503,9 @@ struct Session::Impl {
         if (o.cancelled)
           return util::unexpected(Failure{Failure::Kind::kCancelled, fmt::format("{} cancelled", method)});
         return util::unexpected(Failure{
-            Failure::Kind::kTimeout, fmt::format("{}: no response within {} s", method,
-                                                 ro.timeout.value_or(opt.request_timeout).count() / 1000.0)});
+            Failure::Kind::kTimeout,
+            fmt::format("{}: no response within {} s", method,
+                        static_cast<double>(ro.timeout.value_or(opt.request_timeout).count()) / 1000.0)});
       }
       if (o.response) {
         if (o.response->error) {

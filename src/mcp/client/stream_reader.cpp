@@ -74,7 +74,7 @@ bool push_messages(std::string_view text, ExchangeId exchange, Inbox& inbox) {
           using T = std::decay_t<decltype(m)>;
           if constexpr (!std::is_same_v<T, json_rpc::Invalid>) {
             if constexpr (std::is_same_v<T, json_rpc::Response>) response = true;
-            in.message = std::move(m);
+            in.message = std::forward<decltype(m)>(m);
           }
         },
         parsed);
