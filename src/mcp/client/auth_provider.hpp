@@ -5,6 +5,7 @@
 // a fixed token (ACCESS_TOKEN) needs no more than header().
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "mcp/transport/http_types.hpp"
 #include "mcp/util/expected.hpp"
@@ -29,9 +30,12 @@ struct Challenge {
 class AuthProvider {
  public:
   virtual ~AuthProvider() = default;
-  // The value of the Authorization header ("Bearer ..."), or nullopt to send
-  // none. May refresh an expiring token first. Called for every request.
-  virtual std::optional<std::string> authorization() = 0;
+  // The headers that authorize one HTTP request to the MCP server:
+  // Authorization ("Bearer <token>", or "DPoP <token>" with a DPoP proof made
+  // for `method` and `url`); empty to send none. May refresh an expiring
+  // token first. Called for every request, from any of the session's threads
+  // (a dropped stream reconnects on its worker).
+  virtual http::Headers request_headers(std::string_view method, std::string_view url) = 0;
   // Handles a 401 or 403 for `challenge.url`. Runs on the thread that made
   // the request; may interact with the user (browser login).
   virtual util::Expected<ChallengeOutcome, std::string> on_challenge(const Challenge& challenge) = 0;

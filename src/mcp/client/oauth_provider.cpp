@@ -560,6 +560,12 @@ OAuthProvider::OAuthProvider(std::string mcp_url, OAuthOptions options, Blocking
 
 OAuthProvider::~OAuthProvider() = default;
 
+http::Headers OAuthProvider::request_headers(std::string_view /*method*/, std::string_view /*url*/) {
+  http::Headers h;
+  if (auto value = authorization()) h.add("Authorization", std::move(*value));
+  return h;
+}
+
 std::optional<std::string> OAuthProvider::authorization() {
   std::lock_guard lock(impl_->mutex);
   auto& s = *impl_;

@@ -122,7 +122,9 @@ class OAuthProvider final : public AuthProvider {
   // it out; on 401 refreshes (or logs in) and asks for one retry; on 403
   // insufficient_scope re-authorizes with the union of scopes, at most
   // max_authorizations times per operation.
-  std::optional<std::string> authorization() override;
+  http::Headers request_headers(std::string_view method, std::string_view url) override;
+  // The Authorization header value alone ("Bearer ..."), or nullopt.
+  std::optional<std::string> authorization();
   util::Expected<ChallengeOutcome, std::string> on_challenge(const Challenge& challenge) override;
 
   // `auth login`: discovery (from the challenge when given, else the

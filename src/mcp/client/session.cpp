@@ -154,11 +154,14 @@ struct Session::Impl {
 
   // ------------------------------------------------------------ requests out
 
-  http::Headers common_headers(bool with_version) {
+  // Authorization for one request (a DPoP proof is bound to method and URL).
+  http::Headers auth_headers(std::string_view method) const {
+    return auth != nullptr ? auth->request_headers(method, opt.url) : http::Headers{};
+  }
+
+  http::Headers common_headers(bool with_version, std::string_view method = "POST") {
     http::Headers h = opt.extra_headers;
-    if (auth != nullptr) {
-      if (auto value = auth->authorization()) h.set("Authorization", *value);
-    }
+    for (const auto& hdr : auth_headers(method).items()) h.set(hdr.name, hdr.value);
     if (era == Era::kLegacy && !session_id.empty()) h.set("Mcp-Session-Id", session_id);
     if (with_version && version) h.set("MCP-Protocol-Version", std::string(protocol::to_string(*version)));
     return h;
@@ -231,6 +234,9 @@ struct Session::Impl {
       spec.resume_url = opt.url;
       spec.resume_headers = std::move(h);
       spec.resume_headers.set("Accept", "text/event-stream");
+      spec.resume_auth = [this] {
+        return auth_headers("GET");
+      };
     }
     spec.request.body = std::move(body);
     if (handlers.on_trace) {
@@ -730,8 +736,11 @@ struct Session::Impl {
     }
     GetStreamSpec spec;
     spec.url = opt.url;
-    spec.headers = common_headers(true);
+    spec.headers = common_headers(true, "GET");
     spec.headers.set("Accept", "text/event-stream");
+    spec.auth = [this] {
+      return auth_headers("GET");
+    };
     spec.connect_timeout = opt.connect_timeout;
     spec.max_message_bytes = opt.max_message_bytes;
     get_stop = std::make_shared<std::atomic<bool>>(false);
@@ -805,7 +814,7 @@ struct Session::Impl {
       http::ClientRequest del;
       del.method = "DELETE";
       del.url = opt.url;
-      del.headers = common_headers(true);
+      del.headers = common_headers(true, "DELETE");
       del.timeout = opt.connect_timeout;
       int status = 0;
       http::StreamHandler h;

@@ -218,6 +218,9 @@ void run_post(http::StreamingClient& http, const PostSpec& spec, Inbox& inbox,
     get.url = spec.resume_url;
     get.headers = spec.resume_headers;
     get.headers.set("Last-Event-ID", last_id);
+    if (spec.resume_auth) {
+      for (const auto& hdr : spec.resume_auth().items()) get.headers.set(hdr.name, hdr.value);
+    }
     get.timeout = spec.request.timeout;
     trace(inbox, spec.exchange,
           fmt::format("stream ended before the response; resuming with Last-Event-ID {}", last_id));
@@ -264,6 +267,9 @@ void run_get_stream(http::StreamingClient& http, const GetStreamSpec& spec, Inbo
     get.url = spec.url;
     get.headers = spec.headers;
     if (!last_id.empty()) get.headers.set("Last-Event-ID", last_id);
+    if (spec.auth && !first) {  // the first GET already carries fresh headers
+      for (const auto& hdr : spec.auth().items()) get.headers.set(hdr.name, hdr.value);
+    }
     get.timeout = spec.connect_timeout;
     SseReader reader(spec.max_message_bytes, 0, inbox);
     int status = 0;

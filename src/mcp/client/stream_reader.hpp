@@ -22,6 +22,8 @@ struct PostSpec {
   // era allows resuming; empty `resume_url` disables resumption.
   std::string resume_url;
   http::Headers resume_headers;
+  // Fresh authorization headers for each resumption GET (run on the worker).
+  std::function<http::Headers()> resume_auth;
   int max_resume_attempts = 5;
   std::size_t max_message_bytes = std::size_t{16} << 20;
 };
@@ -34,6 +36,8 @@ void run_post(http::StreamingClient& http, const PostSpec& spec, Inbox& inbox,
 struct GetStreamSpec {
   std::string url;
   http::Headers headers;  // Accept, session, version, authorization
+  // Fresh authorization headers for each reconnect (run on the stream's thread).
+  std::function<http::Headers()> auth;
   std::chrono::milliseconds connect_timeout{10000};
   std::size_t max_message_bytes = std::size_t{16} << 20;
   int max_reconnects = 5;  // consecutive failed reconnects before giving up
