@@ -4,8 +4,8 @@
 // a missing or mistyped member gives the fallback.
 #include <nlohmann/json.hpp>
 #include <string>
-#include <utility>
 #include <string_view>
+#include <utility>
 
 namespace mcp_cli {
 

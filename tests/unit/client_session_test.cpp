@@ -394,3 +394,66 @@ TEST(ClientSession, RetriesOnceWithTheVersionTheServerNames) {
 
 }  // namespace
 }  // namespace mcp::client
+
+namespace mcp::client {
+namespace {
+
+// A provider that hands out "Bearer t<n>" and moves to the next token on a 401.
+class CountingAuth final : public AuthProvider {
+ public:
+  int token = 1;
+  int challenges = 0;
+  std::vector<std::string> methods;
+  http::Headers request_headers(std::string_view method, std::string_view) override {
+    methods.emplace_back(method);
+    http::Headers h;
+    h.add("Authorization", "Bearer t" + std::to_string(token));
+    return h;
+  }
+  util::Expected<ChallengeOutcome, std::string> on_challenge(const Challenge& c) override {
+    ++challenges;
+    EXPECT_EQ(c.status, 401);
+    EXPECT_TRUE(c.headers.get("WWW-Authenticate").has_value());
+    ++token;
+    return ChallengeOutcome::kRetry;
+  }
+};
+
+TEST(ClientSession, AuthorizesEveryRequestAndRetriesAfterAChallenge) {
+  ScriptedServer server;
+  server.handler = [&](const http::ClientRequest& req, const Json& body) {
+    if (req.headers.get("Authorization").value_or("") != "Bearer t2") {
+      Reply r = json_reply({{"error", "invalid_token"}}, 401);
+      r.headers.add("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      return r;
+    }
+    if (req.method == "GET") return Reply{405};
+    if (req.method == "DELETE") return Reply{204};
+    const std::string method = body.value("method", "");
+    if (method == "server/discover") return json_reply({{"error", "no"}}, 400);
+    if (method == "initialize") {
+      Reply r = json_reply(result_for(body, initialize_result("2025-11-25")));
+      r.headers.add("Mcp-Session-Id", "s");
+      return r;
+    }
+    if (!body.contains("id")) return accepted();
+    return json_reply(result_for(body, {{"tools", Json::array()}}));
+  };
+  CountingAuth auth;
+  Options opt;
+  opt.url = "http://127.0.0.1:1/mcp";
+  Session s(opt, server, {}, &auth);
+  ASSERT_TRUE(s.connect());
+  ASSERT_TRUE(s.request("tools/list", Json::object()));
+  EXPECT_EQ(auth.challenges, 1);
+  for (const auto& r : server.requests()) {
+    EXPECT_TRUE(r.headers.get("Authorization").has_value()) << r.method << " " << r.body;
+  }
+  // The standalone stream asked for its own (GET) authorization.
+  EXPECT_NE(std::find(auth.methods.begin(), auth.methods.end(), "GET"), auth.methods.end());
+  EXPECT_FALSE(s.terminate());
+  EXPECT_EQ(auth.methods.back(), "DELETE");
+}
+
+}  // namespace
+}  // namespace mcp::client

@@ -76,6 +76,10 @@ std::optional<std::string_view> BearerChallenge::param(std::string_view name) co
 }
 
 std::optional<BearerChallenge> parse_bearer_challenge(std::string_view header_value) {
+  return parse_challenge(header_value, "Bearer");
+}
+
+std::optional<BearerChallenge> parse_challenge(std::string_view header_value, std::string_view scheme) {
   Reader in(header_value);
   std::optional<BearerChallenge> bearer;
   bool in_bearer = false;
@@ -105,10 +109,11 @@ std::optional<BearerChallenge> parse_bearer_challenge(std::string_view header_va
       if (in_bearer && !bearer->param(word)) bearer->params.emplace_back(lower(word), std::move(value));
       continue;
     }
-    // A bare word starts a new challenge (or is a token68, which Bearer never uses).
-    if (in_bearer) break;  // the first Bearer challenge is complete
-    if (util::iequals(word, "Bearer")) {
+    // A bare word starts a new challenge (or is a token68, which Bearer and DPoP never use).
+    if (in_bearer) break;  // the first matching challenge is complete
+    if (util::iequals(word, scheme)) {
       bearer.emplace();
+      bearer->scheme = std::string(word);
       in_bearer = true;
     }
   }
@@ -123,11 +128,20 @@ std::optional<BearerChallenge> parse_bearer_challenge(std::string_view header_va
 }
 
 std::optional<BearerChallenge> find_bearer_challenge(const http::Headers& headers) {
+  return find_challenge(headers, "Bearer");
+}
+
+std::optional<BearerChallenge> find_challenge(const http::Headers& headers, std::string_view scheme) {
   for (const auto& h : headers.items()) {
     if (!util::iequals(h.name, "WWW-Authenticate")) continue;
-    if (auto c = parse_bearer_challenge(h.value)) return c;
+    if (auto c = parse_challenge(h.value, scheme)) return c;
   }
   return std::nullopt;
+}
+
+std::optional<BearerChallenge> find_oauth_challenge(const http::Headers& headers) {
+  if (auto bearer = find_bearer_challenge(headers)) return bearer;
+  return find_challenge(headers, "DPoP");
 }
 
 }  // namespace mcp::auth::oauth

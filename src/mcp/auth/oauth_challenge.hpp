@@ -1,7 +1,8 @@
 #pragma once
-// WWW-Authenticate (RFC 9110 §11.6.1) as an OAuth client reads it: the Bearer
-// challenge's parameters (RFC 6750 §3, RFC 9728 §5.1), wherever it sits among
-// other challenges and in whatever order its parameters come.
+// WWW-Authenticate (RFC 9110 §11.6.1) as an OAuth client reads it: the
+// parameters of a Bearer (RFC 6750 §3, RFC 9728 §5.1) or DPoP (RFC 9449
+// §7.1) challenge, wherever it sits among other challenges and in whatever
+// order its parameters come.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,7 +13,9 @@
 
 namespace mcp::auth::oauth {
 
+// A Bearer or DPoP challenge: both carry the same OAuth parameters.
 struct BearerChallenge {
+  std::string scheme;  // as received ("Bearer", "DPoP", ...)
   std::string resource_metadata;
   std::string scope;
   std::string error;
@@ -29,5 +32,14 @@ std::optional<BearerChallenge> parse_bearer_challenge(std::string_view header_va
 
 // The same over every WWW-Authenticate header of a response.
 std::optional<BearerChallenge> find_bearer_challenge(const http::Headers& headers);
+
+// The first challenge of `scheme` (case-insensitive), in one value or over
+// every WWW-Authenticate header.
+std::optional<BearerChallenge> parse_challenge(std::string_view header_value, std::string_view scheme);
+std::optional<BearerChallenge> find_challenge(const http::Headers& headers, std::string_view scheme);
+
+// The Bearer challenge, else the DPoP one: where the resource names its
+// metadata and the scope it wants, whichever scheme it uses.
+std::optional<BearerChallenge> find_oauth_challenge(const http::Headers& headers);
 
 }  // namespace mcp::auth::oauth

@@ -61,6 +61,10 @@ util::Expected<AuthServerMetadata, std::string> parse_authorization_server_metad
     if (!v) return fail(v.error());
     *target = std::move(*v);
   }
+  // An optional extension: a malformed one means no DPoP, not a failed login.
+  if (auto algs = string_list_member(doc, "dpop_signing_alg_values_supported")) {
+    out.dpop_signing_alg_values_supported = std::move(*algs);
+  }
   out.client_id_metadata_document_supported = bool_member(doc, "client_id_metadata_document_supported");
   out.authorization_response_iss_parameter_supported =
       bool_member(doc, "authorization_response_iss_parameter_supported");

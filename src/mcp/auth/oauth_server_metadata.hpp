@@ -22,6 +22,8 @@ struct AuthServerMetadata {
   std::vector<std::string> code_challenge_methods_supported;
   std::vector<std::string> token_endpoint_auth_methods_supported;
   std::vector<std::string> grant_types_supported;
+  // RFC 9449 §5.1: the JWS algorithms it accepts in DPoP proofs (empty: no DPoP).
+  std::vector<std::string> dpop_signing_alg_values_supported;
   bool client_id_metadata_document_supported = false;
   bool authorization_response_iss_parameter_supported = false;
 };

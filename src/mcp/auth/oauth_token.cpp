@@ -112,6 +112,13 @@ http::ClientRequest form_request(std::string_view url, form::Params body, const 
   return req;
 }
 
+std::string oauth_error_code(const http::ClientResponse& response) {
+  auto doc = parse_strict_json(response.body);
+  if (!doc || !doc->is_object()) return {};
+  auto error = string_member(*doc, "error");
+  return error ? std::move(*error) : std::string();
+}
+
 std::string oauth_error_text(const http::ClientResponse& response) {
   auto doc = parse_strict_json(response.body);
   if (doc && doc->is_object()) {
@@ -127,18 +134,39 @@ std::string oauth_error_text(const http::ClientResponse& response) {
 }
 
 util::Expected<TokenResponse, std::string> request_token(const OAuthHttp& http,
-                                                         std::string_view token_endpoint, form::Params grant,
-                                                         const ClientAuth& auth) {
+                                                         std::string_view token_endpoint,
+                                                         const form::Params& grant, const ClientAuth& auth,
+                                                         TokenDpop* dpop) {
   // Checked here rather than at discovery: stored tokens carry their endpoint too.
   if (auto ok = check_endpoint_url(token_endpoint, "token endpoint"); !ok) {
     return util::unexpected(std::move(ok.error()));
   }
-  auto res = http.send(form_request(token_endpoint, std::move(grant), auth));
-  if (!res) return util::unexpected(std::move(res.error()));
-  if (res->status < 200 || res->status >= 300) {
-    return util::unexpected(fmt::format("token endpoint {}: {}", token_endpoint, oauth_error_text(*res)));
+  http::ClientResponse res;
+  // At most one resend, for the nonce the server asked for (RFC 9449 §8).
+  for (int round = 0; round < 2; ++round) {
+    auto request = form_request(token_endpoint, grant, auth);
+    if (dpop != nullptr) {
+      auto proof = make_dpop_proof(
+          dpop->key, {"POST", token_endpoint, {}, dpop->nonce, std::chrono::system_clock::now()});
+      if (!proof) return util::unexpected(std::move(proof.error()));
+      request.headers.set(std::string(kDpopHeader), std::move(*proof));
+    }
+    auto sent = http.send(std::move(request));
+    if (!sent) return util::unexpected(std::move(sent.error()));
+    res = std::move(*sent);
+    if (dpop == nullptr) break;
+    const auto nonce = res.headers.get(kDpopNonceHeader);
+    if (!nonce || nonce->empty()) break;
+    const bool asked = res.status == 400 && oauth_error_code(res) == kUseDpopNonce;
+    const bool changed = *nonce != dpop->nonce;
+    dpop->nonce = std::string(*nonce);
+    if (!asked || !changed) break;
+    http.log(fmt::format("token endpoint {} asked for a DPoP nonce: retrying with it", token_endpoint));
   }
-  auto doc = json_object_body(*res, token_endpoint);
+  if (res.status < 200 || res.status >= 300) {
+    return util::unexpected(fmt::format("token endpoint {}: {}", token_endpoint, oauth_error_text(res)));
+  }
+  auto doc = json_object_body(res, token_endpoint);
   if (!doc) return util::unexpected(std::move(doc.error()));
   TokenResponse out;
   const std::pair<std::string_view, std::string*> fields[] = {
@@ -155,7 +183,8 @@ util::Expected<TokenResponse, std::string> request_token(const OAuthHttp& http,
     return util::unexpected(
         fmt::format("token endpoint {}: no access_token in the response", token_endpoint));
   }
-  if (!out.token_type.empty() && !util::iequals(out.token_type, "Bearer")) {
+  out.dpop_bound = dpop != nullptr && util::iequals(out.token_type, kDpopScheme);
+  if (!out.token_type.empty() && !out.dpop_bound && !util::iequals(out.token_type, "Bearer")) {
     return util::unexpected(
         fmt::format("token endpoint {}: unsupported token_type \"{}\"", token_endpoint, out.token_type));
   }

@@ -1,7 +1,8 @@
 #pragma once
 // The token endpoint (RFC 6749 §3.2, §4.1.3, §6): client authentication
 // (none, client_secret_basic, client_secret_post, private_key_jwt), the
-// authorization-code and refresh grants, and the token response.
+// authorization-code and refresh grants, the token response, and DPoP proofs
+// of possession for the request (RFC 9449 §5, §8).
 #include <chrono>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "mcp/auth/facade_form.hpp"
+#include "mcp/auth/oauth_dpop.hpp"
 #include "mcp/auth/oauth_http.hpp"
 #include "mcp/util/expected.hpp"
 
@@ -48,6 +50,18 @@ struct TokenResponse {
   std::string scope;          // empty when the server did not say
   std::string id_token;
   std::optional<std::chrono::seconds> expires_in;  // within [0, kMaxTokenLifetime]
+  // token_type DPoP: the token is bound to the proof key and must be sent
+  // as "Authorization: DPoP" with a proof (RFC 9449 §5, §7.1).
+  bool dpop_bound = false;
+};
+
+// DPoP at the token endpoint: each request carries a proof made with `key`.
+struct TokenDpop {
+  DpopKey key;
+  // The authorization server's latest DPoP-Nonce (empty: none yet). A
+  // use_dpop_nonce answer sets it and the request is sent once more; a
+  // nonce on any other answer replaces it for the next request (§8).
+  std::string nonce;
 };
 
 form::Params authorization_code_grant(std::string_view code, std::string_view redirect_uri,
@@ -55,13 +69,17 @@ form::Params authorization_code_grant(std::string_view code, std::string_view re
 form::Params refresh_token_grant(std::string_view refresh_token, std::string_view resource);
 
 // POSTs the grant; an OAuth error response becomes "token endpoint <url>:
-// <error> (<description>)".
+// <error> (<description>)". With `dpop`, the request carries a proof and a
+// DPoP token_type is accepted; without, only Bearer is.
 util::Expected<TokenResponse, std::string> request_token(const OAuthHttp& http,
-                                                         std::string_view token_endpoint, form::Params grant,
-                                                         const ClientAuth& auth);
+                                                         std::string_view token_endpoint,
+                                                         const form::Params& grant, const ClientAuth& auth,
+                                                         TokenDpop* dpop = nullptr);
 
 // A form POST to an OAuth endpoint with the client's credentials.
 http::ClientRequest form_request(std::string_view url, form::Params body, const ClientAuth& auth);
+// The "error" member of an OAuth error body; empty when there is none.
+std::string oauth_error_code(const http::ClientResponse& response);
 // "<error> (<description>)" from an OAuth error body, or "HTTP <status>".
 std::string oauth_error_text(const http::ClientResponse& response);
 

@@ -8,6 +8,7 @@
 #include "mcp/auth/oauth_authorize.hpp"
 #include "mcp/auth/oauth_challenge.hpp"
 #include "mcp/auth/oauth_client_assertion.hpp"
+#include "mcp/auth/oauth_dpop.hpp"
 #include "mcp/auth/oauth_grants.hpp"
 #include "mcp/auth/oauth_pkce.hpp"
 #include "mcp/auth/oauth_registration.hpp"
@@ -29,6 +30,9 @@ namespace {
 
 // A token this close to expiry is refreshed before use.
 constexpr std::chrono::seconds kRefreshMargin{60};
+// Fresh resource-server DPoP nonces accepted per operation: one is normal, a
+// second covers a rotation mid-operation; more means the server is looping.
+constexpr int kMaxNonceRetries = 2;
 
 // How a login obtains its tokens.
 enum class Flow {
@@ -85,10 +89,17 @@ struct OAuthProvider::Impl {
   std::optional<StoredTokens> tokens;
   std::string last_requested_scope;              // survives a store that cannot save
   std::optional<oauth::SigningKey> signing_key;  // parsed from options.private_key_pem on first use
+  // DPoP (RFC 9449): the key made for the last login whose authorization
+  // server offers ES256 proofs, with that server's nonce. Never written to
+  // disk, so DPoP-bound tokens are never stored either (save()).
+  std::optional<oauth::TokenDpop> dpop;
+  bool dpop_bound = false;  // tokens->access_token goes out as "DPoP" with a proof
+  std::string rs_nonce;     // the MCP server's latest DPoP-Nonce
 
   // The current operation (Challenge::attempt == 0 starts a new one).
   int authorizations = 0;
   bool fresh_login = false;          // the token in use came from a login in this operation
+  int nonce_retries = 0;             // resource-server DPoP nonces taken in this operation
   bool refreshed = false;            // a refresh was tried in this operation
   std::string last_login_challenge;  // the challenge that caused the last login in this operation
 
@@ -106,11 +117,21 @@ struct OAuthProvider::Impl {
       return;
     }
     tokens = std::move(*result);
+    dpop_bound = false;  // only Bearer tokens are ever stored
     if (tokens) trace(fmt::format("stored token {} for {}", oauth::redact(tokens->access_token), mcp_url));
   }
 
+  // A DPoP-bound token is useless without its key, which stays in memory:
+  // such tokens are not stored (the next process logs in again), and an
+  // older stored login is dropped so it cannot come back in their place.
   void save() {
     if (!tokens) return;
+    if (dpop_bound) {
+      if (auto removed = store.remove_tokens(mcp_url); !removed) {
+        say(fmt::format("warning: the old stored tokens could not be deleted: {}", removed.error()));
+      }
+      return;
+    }
     if (auto saved = store.save_tokens(*tokens); !saved) {
       say(fmt::format("warning: the tokens could not be saved: {}", saved.error()));
     }
@@ -189,11 +210,14 @@ struct OAuthProvider::Impl {
   util::Expected<std::monostate, std::string> refresh_locked() {
     if (!refreshable()) return util::unexpected(std::string("no refresh token is stored; log in again"));
     trace(fmt::format("refreshing with {}", oauth::redact(tokens->refresh_token)));
+    // A DPoP-bound refresh token (public clients, RFC 9449 §5) needs a proof
+    // with the same key; a Bearer one ignores it.
     auto response = oauth::request_token(http, tokens->token_endpoint,
                                          oauth::refresh_token_grant(tokens->refresh_token, tokens->resource),
-                                         stored_client());
+                                         stored_client(), dpop ? &*dpop : nullptr);
     if (!response) return util::unexpected(std::move(response.error()));
     tokens->access_token = response->access_token;
+    dpop_bound = response->dpop_bound;
     // Rotation: a new refresh token replaces the old one, which the server
     // may already have invalidated; without one the old one stays valid.
     if (!response->refresh_token.empty()) tokens->refresh_token = response->refresh_token;
@@ -204,6 +228,18 @@ struct OAuthProvider::Impl {
     trace(fmt::format("refreshed: access token {}", oauth::redact(tokens->access_token)));
     save();
     return std::monostate{};
+  }
+
+  // A new key for a login at `server`, when it takes ES256 DPoP proofs.
+  util::Expected<std::optional<oauth::TokenDpop>, std::string> new_dpop(
+      const oauth::AuthServerMetadata& server) const {
+    using Result = std::optional<oauth::TokenDpop>;
+    if (!oauth::dpop_supported(server.dpop_signing_alg_values_supported)) return Result();
+    auto key = oauth::DpopKey::generate();
+    if (!key) return util::unexpected(std::move(key.error()));
+    trace(fmt::format("DPoP: {} takes ES256 proofs; new key {}", server.issuer, key->thumbprint()));
+    // The server's nonce outlives our key.
+    return Result(oauth::TokenDpop{std::move(*key), dpop ? dpop->nonce : std::string()});
   }
 
   util::Expected<Discovery, std::string> discover(const std::optional<oauth::BearerChallenge>& bearer) {
@@ -343,7 +379,8 @@ struct OAuthProvider::Impl {
   // The browser (or pasted-URL, or headless) authorization-code login.
   util::Expected<oauth::TokenResponse, std::string> authorization_code_tokens(const Discovery& discovery,
                                                                               const std::string& scope,
-                                                                              oauth::ClientAuth& client) {
+                                                                              oauth::ClientAuth& client,
+                                                                              oauth::TokenDpop* proof) {
     const auto& server = discovery.server;
     if (!oauth::supports_pkce_s256(server)) {
       return util::unexpected(
@@ -381,14 +418,15 @@ struct OAuthProvider::Impl {
     return oauth::request_token(
         http, server.token_endpoint,
         oauth::authorization_code_grant(*code, options.redirect_uri, pkce.verifier, discovery.resource),
-        client);
+        client, proof);
   }
 
   // client_credentials, or the ID-JAG exchange followed by the JWT bearer
   // grant: no user interaction, so they work in every LoginMode.
   util::Expected<oauth::TokenResponse, std::string> machine_tokens(Flow flow, const Discovery& discovery,
                                                                    const std::string& scope,
-                                                                   oauth::ClientAuth& client) {
+                                                                   oauth::ClientAuth& client,
+                                                                   oauth::TokenDpop* proof) {
     const auto& server = discovery.server;
     // Before anything is signed or sent, the IdP exchange included.
     if (auto ok = check_machine_issuer(discovery.issuer); !ok) return util::unexpected(std::move(ok.error()));
@@ -399,13 +437,13 @@ struct OAuthProvider::Impl {
       trace(fmt::format("client_credentials grant at {} ({}, scope \"{}\")", server.token_endpoint,
                         client.method, scope));
       return oauth::request_token(http, server.token_endpoint,
-                                  oauth::client_credentials_grant(scope, discovery.resource), client);
+                                  oauth::client_credentials_grant(scope, discovery.resource), client, proof);
     }
     if (flow == Flow::kJwtBearer) {
       trace(fmt::format("JWT bearer grant with the workload assertion at {}", server.token_endpoint));
       return oauth::request_token(
           http, server.token_endpoint,
-          oauth::jwt_bearer_grant(options.jwt_bearer_assertion, scope, discovery.resource), client);
+          oauth::jwt_bearer_grant(options.jwt_bearer_assertion, scope, discovery.resource), client, proof);
     }
     const auto& idp = *options.enterprise_idp;
     // The ID-JAG names the MCP server; a 2025-03-26 server has no resource
@@ -422,7 +460,7 @@ struct OAuthProvider::Impl {
     if (!id_jag) return util::unexpected(std::move(id_jag.error()));
     trace(fmt::format("JWT bearer grant at {} ({})", server.token_endpoint, client.method));
     return oauth::request_token(http, server.token_endpoint,
-                                oauth::jwt_bearer_grant(*id_jag, scope, discovery.resource), client);
+                                oauth::jwt_bearer_grant(*id_jag, scope, discovery.resource), client, proof);
   }
 
   // A full login with the grant choose_flow picks. `counted`: part of an
@@ -430,7 +468,7 @@ struct OAuthProvider::Impl {
   util::Expected<std::monostate, std::string> login_locked(const std::optional<Challenge>& challenge,
                                                            bool step_up, bool counted) {
     std::optional<oauth::BearerChallenge> bearer;
-    if (challenge) bearer = oauth::find_bearer_challenge(challenge->headers);
+    if (challenge) bearer = oauth::find_oauth_challenge(challenge->headers);
     auto discovery = discover(bearer);
     if (!discovery) return util::unexpected(std::move(discovery.error()));
     const auto& server = discovery->server;
@@ -457,9 +495,14 @@ struct OAuthProvider::Impl {
       ++authorizations;
     }
     last_requested_scope = scope;
+    // Kept aside until the login succeeds: the tokens in use stay bound to the old key.
+    auto login_dpop = new_dpop(server);
+    if (!login_dpop) return util::unexpected(std::move(login_dpop.error()));
+    oauth::TokenDpop* proof = *login_dpop ? &**login_dpop : nullptr;
     oauth::ClientAuth client;
-    auto response = *flow == Flow::kAuthorizationCode ? authorization_code_tokens(*discovery, scope, client)
-                                                      : machine_tokens(*flow, *discovery, scope, client);
+    auto response = *flow == Flow::kAuthorizationCode
+                        ? authorization_code_tokens(*discovery, scope, client, proof)
+                        : machine_tokens(*flow, *discovery, scope, client, proof);
     if (!response) return util::unexpected(std::move(response.error()));
 
     StoredTokens fresh;
@@ -478,9 +521,27 @@ struct OAuthProvider::Impl {
     fresh.client_secret = client.client_secret;
     fresh.auth_method = client.method;
     tokens = std::move(fresh);
-    trace(fmt::format("logged in: access token {}", oauth::redact(tokens->access_token)));
+    dpop = std::move(*login_dpop);
+    dpop_bound = response->dpop_bound;
+    trace(fmt::format("logged in: {} access token {}", dpop_bound ? "DPoP-bound" : "Bearer",
+                      oauth::redact(tokens->access_token)));
     save();
     return std::monostate{};
+  }
+
+  // The access token to present now (refreshed first when about to expire),
+  // or nullopt when there is none.
+  std::optional<std::string> usable_token() {
+    if (!options.access_token.empty()) return options.access_token;
+    ensure_loaded();
+    if (!tokens || tokens->access_token.empty()) return std::nullopt;
+    if (tokens->expires_at && *tokens->expires_at - kRefreshMargin <= Clock::now() && refreshable()) {
+      if (auto r = refresh_locked(); !r) trace(fmt::format("refresh failed: {}", r.error()));
+    }
+    // An expired token only earns a 401; without one the server's challenge
+    // starts a login straight away.
+    if (tokens->expires_at && *tokens->expires_at <= Clock::now()) return std::nullopt;
+    return tokens->access_token;
   }
 
   TokenStatus status_locked() {
@@ -510,8 +571,25 @@ struct OAuthProvider::Impl {
       fresh_login = false;
       refreshed = false;
       last_login_challenge.clear();
+      nonce_retries = 0;
     }
-    const auto bearer = oauth::find_bearer_challenge(c.headers);
+    const auto bearer = oauth::find_oauth_challenge(c.headers);
+    if (c.status == 401 && dpop_bound) {
+      // RFC 9449 §9: the proof lacked the nonce the server now requires.
+      // The token is fine, so resend with the nonce rather than log in.
+      const auto dpop_challenge = oauth::find_challenge(c.headers, oauth::kDpopScheme);
+      const auto nonce = c.headers.get(oauth::kDpopNonceHeader);
+      if (dpop_challenge && dpop_challenge->error == oauth::kUseDpopNonce && nonce && !nonce->empty()) {
+        if (nonce_retries >= kMaxNonceRetries) {
+          return util::unexpected(
+              fmt::format("the server still asks for a new DPoP nonce after {} retries", nonce_retries));
+        }
+        ++nonce_retries;
+        rs_nonce = std::string(*nonce);
+        trace("the MCP server asked for a DPoP nonce: retrying with it");
+        return ChallengeOutcome::kRetry;
+      }
+    }
     const std::string key =
         fmt::format("{} {}", c.status, c.headers.get_joined("WWW-Authenticate").value_or(std::string()));
     if (c.status == 401) {
@@ -560,26 +638,34 @@ OAuthProvider::OAuthProvider(std::string mcp_url, OAuthOptions options, Blocking
 
 OAuthProvider::~OAuthProvider() = default;
 
-http::Headers OAuthProvider::request_headers(std::string_view /*method*/, std::string_view /*url*/) {
+http::Headers OAuthProvider::request_headers(std::string_view method, std::string_view url) {
+  std::lock_guard lock(impl_->mutex);
+  auto& s = *impl_;
   http::Headers h;
-  if (auto value = authorization()) h.add("Authorization", std::move(*value));
+  auto token = s.usable_token();
+  if (!token) return h;
+  const bool bound = s.options.access_token.empty() && s.dpop_bound && s.dpop;
+  h.add("Authorization", fmt::format("{} {}", bound ? oauth::kDpopScheme : "Bearer", *token));
+  if (!bound) return h;
+  // A fresh proof per request, bound to its method and URL and to this token
+  // (RFC 9449 §7.1), with the server's nonce once it gave one.
+  auto proof = oauth::make_dpop_proof(s.dpop->key, {method, url, *token, s.rs_nonce, Clock::now()});
+  if (!proof) {
+    // The server's 401 then reports the failure; there is no better fallback.
+    s.trace(proof.error());
+    return h;
+  }
+  h.add(std::string(oauth::kDpopHeader), std::move(*proof));
   return h;
 }
 
 std::optional<std::string> OAuthProvider::authorization() {
   std::lock_guard lock(impl_->mutex);
   auto& s = *impl_;
-  if (!s.options.access_token.empty()) return "Bearer " + s.options.access_token;
-  s.ensure_loaded();
-  if (!s.tokens || s.tokens->access_token.empty()) return std::nullopt;
-  const auto now = Clock::now();
-  if (s.tokens->expires_at && *s.tokens->expires_at - kRefreshMargin <= now && s.refreshable()) {
-    if (auto r = s.refresh_locked(); !r) s.trace(fmt::format("refresh failed: {}", r.error()));
-  }
-  // An expired token only earns a 401; without one the server's challenge
-  // starts a login straight away.
-  if (s.tokens->expires_at && *s.tokens->expires_at <= Clock::now()) return std::nullopt;
-  return "Bearer " + s.tokens->access_token;
+  auto token = s.usable_token();
+  if (!token) return std::nullopt;
+  const bool bound = s.options.access_token.empty() && s.dpop_bound;
+  return fmt::format("{} {}", bound ? oauth::kDpopScheme : "Bearer", *token);
 }
 
 util::Expected<ChallengeOutcome, std::string> OAuthProvider::on_challenge(const Challenge& challenge) {
@@ -632,6 +718,8 @@ util::Expected<std::string, std::string> OAuthProvider::logout() {
   }
   auto removed = s.store.remove_tokens(s.mcp_url);
   s.tokens.reset();
+  s.dpop.reset();
+  s.dpop_bound = false;
   if (!removed) return util::unexpected(std::move(removed.error()));
   done.push_back(s.store.persistent() ? "deleted the stored tokens" : "forgot the tokens");
   std::string out;

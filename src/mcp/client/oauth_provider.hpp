@@ -9,7 +9,11 @@
 // 0600 files. Tokens never reach a log line. Without a user: the
 // client_credentials grant (secret or private_key_jwt) and enterprise-managed
 // authorization (an ID-JAG from the enterprise IdP, SEP-990), and a workload
-// identity JWT as a JWT bearer grant (SEP-1933).
+// identity JWT as a JWT bearer grant (SEP-1933). DPoP (RFC 9449, SEP-1932)
+// when the authorization server offers ES256 proofs: a fresh P-256 key per
+// login, a proof on every token request and every use of a DPoP-bound token,
+// and the servers' nonces. The key is never written to disk, so DPoP-bound
+// tokens are kept in memory only and a new process logs in again.
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -121,9 +125,11 @@ class OAuthProvider final : public AuthProvider {
   // AuthProvider: refreshes a token that expires within 60 s before handing
   // it out; on 401 refreshes (or logs in) and asks for one retry; on 403
   // insufficient_scope re-authorizes with the union of scopes, at most
-  // max_authorizations times per operation.
+  // max_authorizations times per operation; on a 401 use_dpop_nonce
+  // (RFC 9449 §9) takes the server's nonce and asks for a retry.
   http::Headers request_headers(std::string_view method, std::string_view url) override;
-  // The Authorization header value alone ("Bearer ..."), or nullopt.
+  // The Authorization header value alone ("Bearer ..." or "DPoP ..."), or
+  // nullopt. A DPoP-bound token also needs the proof request_headers() adds.
   std::optional<std::string> authorization();
   util::Expected<ChallengeOutcome, std::string> on_challenge(const Challenge& challenge) override;
 

@@ -161,7 +161,9 @@ struct Session::Impl {
 
   http::Headers common_headers(bool with_version, std::string_view method = "POST") {
     http::Headers h = opt.extra_headers;
-    for (const auto& hdr : auth_headers(method).items()) h.set(hdr.name, hdr.value);
+    // Named: a range-for over a temporary's member would read freed memory.
+    const http::Headers authorization = auth_headers(method);
+    for (const auto& hdr : authorization.items()) h.set(hdr.name, hdr.value);
     if (era == Era::kLegacy && !session_id.empty()) h.set("Mcp-Session-Id", session_id);
     if (with_version && version) h.set("MCP-Protocol-Version", std::string(protocol::to_string(*version)));
     return h;

@@ -219,7 +219,8 @@ void run_post(http::StreamingClient& http, const PostSpec& spec, Inbox& inbox,
     get.headers = spec.resume_headers;
     get.headers.set("Last-Event-ID", last_id);
     if (spec.resume_auth) {
-      for (const auto& hdr : spec.resume_auth().items()) get.headers.set(hdr.name, hdr.value);
+      const http::Headers authorization = spec.resume_auth();
+      for (const auto& hdr : authorization.items()) get.headers.set(hdr.name, hdr.value);
     }
     get.timeout = spec.request.timeout;
     trace(inbox, spec.exchange,
@@ -268,7 +269,8 @@ void run_get_stream(http::StreamingClient& http, const GetStreamSpec& spec, Inbo
     get.headers = spec.headers;
     if (!last_id.empty()) get.headers.set("Last-Event-ID", last_id);
     if (spec.auth && !first) {  // the first GET already carries fresh headers
-      for (const auto& hdr : spec.auth().items()) get.headers.set(hdr.name, hdr.value);
+      const http::Headers authorization = spec.auth();
+      for (const auto& hdr : authorization.items()) get.headers.set(hdr.name, hdr.value);
     }
     get.timeout = spec.connect_timeout;
     SseReader reader(spec.max_message_bytes, 0, inbox);
