@@ -135,7 +135,7 @@ std::string canonical_value(std::string_view value) {
 }
 
 struct CanonicalHeaders {
-  std::string block;    // "name:value\n" lines
+  std::string block;  // "name:value\n" lines
   std::string names;  // "a;b;c"
 };
 
