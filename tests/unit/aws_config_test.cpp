@@ -32,7 +32,7 @@ aws_access_key_id = AKIDCONFIG
 aws_secret_access_key = secret#with#hash
 )";
 
-const char* const kCredentials =
+constexpr std::string_view kCredentials =
     "[default]\r\naws_access_key_id = AKIDFILE\r\naws_secret_access_key = S3CRET\r\n"
     "aws_session_token = TOKEN\r\n[prod]\naws_access_key_id=AKIDPROD\n"
     "aws_secret_access_key=PRODSECRET\n";
