@@ -10,12 +10,6 @@ namespace aws {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::optional<std::string> non_empty(const EnvLookup& env, std::string_view name) {
   auto v = env(name);
   if (v && v->empty()) return std::nullopt;
@@ -81,7 +75,7 @@ Profiles parse_profiles(std::string_view text, bool config_file) {
     if (!in_section || indented) continue;  // nested (e.g. s3 = ...) sub-settings
     const std::size_t eq = line.find('=');
     if (eq == std::string_view::npos) continue;
-    std::string key = lower(mcp::util::trim(line.substr(0, eq)));
+    std::string key = mcp::util::to_lower(mcp::util::trim(line.substr(0, eq)));
     std::string_view value = mcp::util::trim(line.substr(eq + 1));
     // An inline comment needs whitespace before it; a '#' inside a secret stays.
     for (const std::string_view marker : {" #", " ;", "\t#", "\t;"}) {
@@ -107,7 +101,7 @@ std::optional<std::string> resolve_region(std::string_view explicit_region, cons
 
 std::string resolve_endpoint(std::string_view service_id, std::string_view default_url,
                              const EnvLookup& env) {
-  if (lower(env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").value_or("")) == "true")
+  if (mcp::util::to_lower(env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").value_or("")) == "true")
     return std::string(default_url);
   std::string suffix;
   for (const char c : service_id) {

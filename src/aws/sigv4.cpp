@@ -4,10 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 
 #include "mcp/util/crypto.hpp"
+#include "mcp/util/percent_encoding.hpp"
+#include "mcp/util/strings.hpp"
 
 namespace aws {
 
@@ -24,12 +25,6 @@ std::string digest_bytes(const mcp::util::Sha256Digest& d) {
   return std::string(reinterpret_cast<const char*>(d.data()), d.size());  // NOLINT
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 struct Stamps {
   std::string date_time;  // 20150830T123600Z
   std::string date;       // 20150830
@@ -42,29 +37,9 @@ Stamps stamps(std::chrono::system_clock::time_point t) {
   return {fmt::format("{:%Y%m%dT%H%M%SZ}", utc), fmt::format("{:%Y%m%d}", utc)};
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      const int hi = hex_value(s[i + 1]);
-      const int lo = hex_value(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
+// Lenient: a malformed escape is kept as written (it is then encoded).
+std::string decoded(std::string_view s) {
+  return mcp::util::percent_decode(s, false).value_or(std::string(s));
 }
 
 // RFC 3986 §5.2.4 dot-segment removal, plus collapsing empty segments.
@@ -103,7 +78,7 @@ std::string canonical_query(std::string_view query) {
       const std::size_t eq = pair.find('=');
       const std::string_view key = pair.substr(0, eq);
       const std::string_view value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-      params.emplace_back(uri_encode(percent_decode(key), false), uri_encode(percent_decode(value), false));
+      params.emplace_back(mcp::util::percent_encode(decoded(key)), mcp::util::percent_encode(decoded(value)));
     }
     pos = end + 1;
   }
@@ -142,7 +117,7 @@ struct CanonicalHeaders {
 CanonicalHeaders canonical_headers(const std::vector<std::pair<std::string, std::string>>& headers) {
   std::vector<std::pair<std::string, std::string>> merged;  // lower-case name -> values joined with ','
   for (const auto& [name, value] : headers) {
-    std::string key = lower(name);
+    std::string key = mcp::util::to_lower(name);
     std::string v = canonical_value(value);
     const auto it = std::find_if(merged.begin(), merged.end(), [&](const auto& m) { return m.first == key; });
     if (it != merged.end()) {
@@ -177,27 +152,10 @@ std::string signature_of(const Credentials& c, const Stamps& s, const SigningPar
 }
 
 std::string canonical_path(const SigningRequest& r, const SigningParams& p) {
-  return uri_encode(p.normalize_path ? normalized_path(r.path) : r.path, true);
+  return mcp::util::percent_encode(p.normalize_path ? normalized_path(r.path) : r.path, true);
 }
 
 }  // namespace
-
-std::string uri_encode(std::string_view text, bool keep_slash) {
-  constexpr std::string_view kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
 
 Signature sign_headers(SigningRequest& request, const Credentials& credentials, const SigningParams& params) {
   const Stamps s = stamps(params.time);
@@ -230,7 +188,7 @@ Signature sign_query(SigningRequest& request, const Credentials& credentials, co
   std::string query = request.query;
   auto add = [&query](std::string_view key, std::string_view value) {
     if (!query.empty()) query += '&';
-    query += fmt::format("{}={}", key, uri_encode(value, false));
+    query += fmt::format("{}={}", key, mcp::util::percent_encode(value));
   };
   add("X-Amz-Algorithm", kAlgorithm);
   add("X-Amz-Credential", fmt::format("{}/{}", credentials.access_key_id, scope_of(s, params)));

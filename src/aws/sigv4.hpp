@@ -51,8 +51,4 @@ Signature sign_headers(SigningRequest& request, const Credentials& credentials, 
 // Appends the X-Amz-* parameters and X-Amz-Signature to `request.query`.
 Signature sign_query(SigningRequest& request, const Credentials& credentials, const SigningParams& params);
 
-// RFC 3986 percent-encoding as SigV4 wants it: everything but A-Z a-z 0-9
-// - _ . ~ as %XX (upper case); '/' kept when `keep_slash`.
-std::string uri_encode(std::string_view text, bool keep_slash);
-
 }  // namespace aws

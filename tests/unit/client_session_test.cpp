@@ -76,6 +76,13 @@ class ScriptedServer final : public http::StreamingClient {
   std::vector<http::ClientRequest> requests_;
 };
 
+// Options for a session against ScriptedServer (the URL is never dialled).
+Options scripted_options() {
+  Options opt;
+  opt.url = "http://127.0.0.1:1/mcp";
+  return opt;
+}
+
 Json initialize_result(const std::string& version) {
   return {{"protocolVersion", version},
           {"capabilities", {{"tools", Json::object()}}},
@@ -111,8 +118,7 @@ TEST(ClientSession, FallsBackToInitializeAndEchoesTheSession) {
   server.handler = [&](const http::ClientRequest& r, const Json& b) {
     return legacy_server(r, b, sid, inits);
   };
-  Options opt;
-  opt.url = "http://127.0.0.1:1/mcp";
+  Options opt = scripted_options();
   Session s(opt, server, {});
   auto info = s.connect();
   ASSERT_TRUE(info) << info.error().message;
@@ -142,8 +148,7 @@ TEST(ClientSession, ReinitializesOnceWhenTheSessionIsGone) {
   server.handler = [&](const http::ClientRequest& r, const Json& b) {
     return legacy_server(r, b, sid, inits);
   };
-  Options opt;
-  opt.url = "http://127.0.0.1:1/mcp";
+  Options opt = scripted_options();
   Session s(opt, server, {});
   ASSERT_TRUE(s.connect());
   sid = "restarted";  // the server forgot s1
@@ -169,8 +174,7 @@ TEST(ClientSession, ModernServerGetsTheEnvelopeAndRoutingHeaders) {
     }
     return json_reply(result_for(body, {{"content", Json::array()}}));
   };
-  Options opt;
-  opt.url = "http://127.0.0.1:1/mcp";
+  Options opt = scripted_options();
   opt.log_level = "info";
   Session s(opt, server, {});
   auto info = s.connect();
@@ -218,8 +222,7 @@ TEST(ClientSession, AnswersInputRequiredRoundsThroughTheHandler) {
     asked = method + ":" + params.value("message", "");
     return Json{{"action", "accept"}, {"content", {{"name", "Ada"}}}};
   };
-  Options opt;
-  opt.url = "http://127.0.0.1:1/mcp";
+  Options opt = scripted_options();
   Session s(opt, server, h);
   ASSERT_TRUE(s.connect());
   auto r = s.request("tools/call", {{"name", "t"}, {"arguments", Json::object()}});
@@ -252,8 +255,7 @@ TEST(ClientSession, ResumesADroppedStreamWithLastEventId) {
     pending_id = body["id"];
     return sse_reply({"id: e1\nretry: 20\ndata: \n\n"});
   };
-  Options opt;
-  opt.url = "http://127.0.0.1:1/mcp";
+  Options opt = scripted_options();
   Session s(opt, server, {});
   ASSERT_TRUE(s.connect());
   auto r = s.request("tools/call", {{"name", "slow"}});
@@ -279,8 +281,7 @@ TEST(ClientSession, TimeoutCancelsTheRequest) {
     r.hang = true;
     return r;
   };
-  Options opt;
-  opt.url = "http://127.0.0.1:1/mcp";
+  Options opt = scripted_options();
   Session s(opt, server, {});
   auto info = s.connect();
   ASSERT_TRUE(info);
@@ -310,8 +311,7 @@ TEST(ClientSession, JsonRpcErrorsAndHttpFailuresAreKeptApart) {
     r.headers.add("Retry-After", "7");
     return r;
   };
-  Options opt;
-  opt.url = "http://127.0.0.1:1/mcp";
+  Options opt = scripted_options();
   Session s(opt, server, {});
   ASSERT_TRUE(s.connect());
   auto call = s.request("tools/call", {{"name", "x"}});
@@ -332,8 +332,7 @@ TEST(ClientSession, RejectsAnUnsupportedVersionAnswer) {
     if (method == "server/discover") return json_reply({{"error", "no"}}, 400);
     return json_reply(result_for(body, initialize_result("2024-11-05")));
   };
-  Options opt;
-  opt.url = "http://127.0.0.1:1/mcp";
+  Options opt = scripted_options();
   Session s(opt, server, {});
   auto info = s.connect();
   ASSERT_FALSE(info);
@@ -376,8 +375,7 @@ TEST(ClientSession, RetriesOnceWithTheVersionTheServerNames) {
                                           {{"name", "dup"}, {"inputSchema", schema_bad}},
                                           {{"name", "obj"}, {"inputSchema", schema_obj}}}}}));
   };
-  Options opt;
-  opt.url = "http://127.0.0.1:1/mcp";
+  Options opt = scripted_options();
   opt.version = protocol::Version::k2026_07_28;
   Session s(opt, server, {});
   auto info = s.connect();
@@ -440,8 +438,7 @@ TEST(ClientSession, AuthorizesEveryRequestAndRetriesAfterAChallenge) {
     return json_reply(result_for(body, {{"tools", Json::array()}}));
   };
   CountingAuth auth;
-  Options opt;
-  opt.url = "http://127.0.0.1:1/mcp";
+  Options opt = scripted_options();
   Session s(opt, server, {}, &auth);
   ASSERT_TRUE(s.connect());
   ASSERT_TRUE(s.request("tools/list", Json::object()));

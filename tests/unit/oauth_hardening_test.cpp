@@ -32,12 +32,13 @@ using client::OAuthProvider;
 using testing::FakeOAuthWorld;
 using SteadyClock = std::chrono::steady_clock;
 
-const std::string kPrmUrl = "https://mcp.test/.well-known/oauth-protected-resource/mcp";
+constexpr std::string_view kPrmUrl = "https://mcp.test/.well-known/oauth-protected-resource/mcp";
 
-Challenge challenge_401(const std::string& resource_metadata = kPrmUrl) {
+Challenge challenge_401(std::string_view resource_metadata = kPrmUrl) {
   Challenge c;
   c.status = 401;
-  c.headers = testing::challenge_headers("Bearer resource_metadata=\"" + resource_metadata + "\"");
+  c.headers =
+      testing::challenge_headers("Bearer resource_metadata=\"" + std::string(resource_metadata) + "\"");
   c.url = "https://mcp.test/mcp";
   return c;
 }
@@ -189,32 +190,6 @@ TEST(OauthLoopback, LocalhostRefusesAPortTakenOnEitherAddress) {
   EXPECT_NE(receiver.error().find(std::to_string(other6.port)), std::string::npos) << receiver.error();
 }
 
-int connect_to(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<std::uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// One raw GET; returns the whole response.
-std::string get(int port, const std::string& target) {
-  const int fd = connect_to(port);
-  if (fd < 0) return "connect failed";
-  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  ::send(fd, req.data(), req.size(), 0);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
-  return out;
-}
-
 util::Expected<std::string, std::string> code_of(std::string_view url) {
   const auto at = url.find("code=");
   return std::string(url.substr(at + 5, url.find('&', at) - at - 5));
@@ -225,10 +200,11 @@ TEST(OauthLoopback, AnotherStateIsAnswered400AndTheLoginKeepsWaiting) {
   ASSERT_TRUE(receiver) << receiver.error();
   const int port = (*receiver)->port();
   auto browser = std::async(std::launch::async, [port] {
-    return std::vector<std::string>{get(port, "/cb?code=forged&state=attacker"),
-                                    get(port, "/cb?error=access_denied"),
-                                    get(port, "/cb?code=twice&state=expected-state&state=expected-state"),
-                                    get(port, "/cb?code=real&state=expected-state")};
+    return std::vector<std::string>{
+        testing::loopback_get(port, "/cb?code=forged&state=attacker"),
+        testing::loopback_get(port, "/cb?error=access_denied"),
+        testing::loopback_get(port, "/cb?code=twice&state=expected-state&state=expected-state"),
+        testing::loopback_get(port, "/cb?code=real&state=expected-state")};
   });
   int reads = 0;
   auto result = (*receiver)->wait(SteadyClock::now() + std::chrono::seconds(10), nullptr, "expected-state",
@@ -249,12 +225,13 @@ TEST(OauthLoopback, IdleConnectionsNeitherStallTheRedirectNorStayOpen) {
   ASSERT_TRUE(receiver) << receiver.error();
   const int port = (*receiver)->port();
   // Idle connections (a browser's spare ones, or a local program's) come first.
-  std::vector<int> idle;
-  for (int i = 0; i < 3; ++i) idle.push_back(connect_to(port));
+  std::vector<int> idle(3);
+  for (int& fd : idle) fd = testing::loopback_connect(port);
   const std::string partial = "GET /cb?code=x";
   ::send(idle[0], partial.data(), partial.size(), 0);
   const auto start = SteadyClock::now();
-  auto browser = std::async(std::launch::async, [port] { return get(port, "/cb?code=real&state=s"); });
+  auto browser =
+      std::async(std::launch::async, [port] { return testing::loopback_get(port, "/cb?code=real&state=s"); });
   auto result = (*receiver)->wait(SteadyClock::now() + std::chrono::seconds(20), nullptr, "s", code_of);
   const auto took = SteadyClock::now() - start;
   ASSERT_TRUE(result) << result.error();
@@ -265,7 +242,7 @@ TEST(OauthLoopback, IdleConnectionsNeitherStallTheRedirectNorStayOpen) {
 
   // While the login waits, a connection without a request is dropped after
   // about LoopbackReceiver::kRequestTimeout.
-  const int lingering = connect_to(port);
+  const int lingering = testing::loopback_connect(port);
   ASSERT_GE(lingering, 0);
   const timeval limit{8, 0};
   ::setsockopt(lingering, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
@@ -305,7 +282,9 @@ TEST(OauthLifetime, ExpiresInIsClampedWithoutOverflow) {
       {Json(" 60 "), std::chrono::seconds(60)},
       {Json("soon"), std::nullopt},
   };
-  for (const auto& [value, expected] : cases) {
+  for (const auto& item : cases) {
+    const Json& value = item.first;
+    const auto& expected = item.second;
     world.routes["https://as.test/token"] = [&value](const auto&) {
       return FakeOAuthWorld::json(Json{{"access_token", "A"}, {"expires_in", value}});
     };

@@ -98,34 +98,14 @@ TEST(OauthStore, ANewProviderReusesStoredTokensAndRegistration) {
   EXPECT_EQ(again.authorization().value_or(""), "Bearer at-2");
 }
 
-// Sends one raw HTTP request to the receiver and returns the status line.
-std::string get(int port, const std::string& target) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<std::uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    ::close(fd);
-    return "connect failed";
-  }
-  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  ::send(fd, req.data(), req.size(), 0);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
-  return out;
-}
-
 TEST(OauthLoopback, AnswersOtherPathsWith404AndReturnsTheCallback) {
   auto receiver = client::LoopbackReceiver::listen("http://127.0.0.1:0/callback");
   ASSERT_TRUE(receiver) << receiver.error();
   const int port = (*receiver)->port();
   ASSERT_GT(port, 0);
   auto browser = std::async(std::launch::async, [port] {
-    const auto favicon = get(port, "/favicon.ico");
-    const auto callback = get(port, "/callback?code=abc&state=s");
+    const auto favicon = testing::loopback_get(port, "/favicon.ico");
+    const auto callback = testing::loopback_get(port, "/callback?code=abc&state=s");
     return std::make_pair(favicon, callback);
   });
   std::string seen;
@@ -147,7 +127,8 @@ TEST(OauthLoopback, ShowsErrorsEscapedAndStopsOnCancelOrTimeout) {
   auto receiver = client::LoopbackReceiver::listen("http://127.0.0.1:0/cb");
   ASSERT_TRUE(receiver);
   const int port = (*receiver)->port();
-  auto browser = std::async(std::launch::async, [port] { return get(port, "/cb?error=x&state=s"); });
+  auto browser =
+      std::async(std::launch::async, [port] { return testing::loopback_get(port, "/cb?error=x&state=s"); });
   auto result = (*receiver)->wait(std::chrono::steady_clock::now() + std::chrono::seconds(10), nullptr, "s",
                                   [](std::string_view) -> util::Expected<std::string, std::string> {
                                     return util::unexpected(std::string("refused <script>"));

@@ -3,6 +3,12 @@
 // OAuth client tests: routes by URL, records every request, and behaves like
 // the conformance suite's mocks (automatic /authorize 302, PKCE check at
 // /token, DCR, revocation), with knobs for the failure cases.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -144,6 +150,33 @@ inline http::Headers challenge_headers(const std::string& www_authenticate) {
   http::Headers h;
   h.add("WWW-Authenticate", www_authenticate);
   return h;
+}
+
+// A TCP connection to 127.0.0.1:`port` (the loopback receiver), or -1.
+inline int loopback_connect(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<std::uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {  // NOLINT: the sockets API
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// One raw GET to 127.0.0.1:`port`; the whole response ("connect failed" if none).
+inline std::string loopback_get(int port, const std::string& target) {
+  const int fd = loopback_connect(port);
+  if (fd < 0) return "connect failed";
+  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ::send(fd, req.data(), req.size(), 0);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
 }
 
 }  // namespace mcp::testing

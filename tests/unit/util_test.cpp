@@ -2,6 +2,7 @@
 
 #include "mcp/util/base64.hpp"
 #include "mcp/util/crypto.hpp"
+#include "mcp/util/percent_encoding.hpp"
 #include "mcp/util/strings.hpp"
 
 using namespace mcp::util;
@@ -46,6 +47,21 @@ TEST(Crypto, Sha256AndCompare) {
   EXPECT_FALSE(constant_time_equal("abc", "abcd"));
   EXPECT_EQ(random_bytes(16).size(), 16u);
   EXPECT_NE(random_bytes(16), random_bytes(16));
+}
+
+TEST(PercentEncoding, EncodesAllButUnreserved) {
+  // The SigV4 and OAuth form rules: upper-case hex, '/' only in paths.
+  EXPECT_EQ(percent_encode("a b/\xE1\x88\xB4~-_.", true), "a%20b/%E1%88%B4~-_.");
+  EXPECT_EQ(percent_encode("a/b=c"), "a%2Fb%3Dc");
+  EXPECT_EQ(percent_decode("a%2Fb+c", true), "a/b c");
+  EXPECT_EQ(percent_decode("a+b", false), "a+b");
+  EXPECT_EQ(percent_decode("%E1%88%b4", false), "\xE1\x88\xB4");
+  EXPECT_FALSE(percent_decode("bad%2", false));
+  EXPECT_FALSE(percent_decode("bad%zz", true));
+}
+
+TEST(Strings, ToLower) {
+  EXPECT_EQ(to_lower("Content-Type: X-AMZ"), "content-type: x-amz");
 }
 
 TEST(Strings, Helpers) {

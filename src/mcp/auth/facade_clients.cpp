@@ -8,6 +8,7 @@
 #include "mcp/auth/public_url.hpp"
 #include "mcp/util/base64.hpp"
 #include "mcp/util/crypto.hpp"
+#include "mcp/util/strings.hpp"
 
 namespace mcp::auth {
 
@@ -19,20 +20,13 @@ constexpr std::size_t kMaxRedirectUris = 8;
 constexpr std::size_t kMaxRedirectUriLength = 512;
 constexpr std::size_t kMaxRedirectUrisTotal = 2048;  // keeps client ids (and URLs carrying them) short
 constexpr std::size_t kMaxClientName = 200;
-constexpr std::size_t kMaxBody = 16 * 1024;
+constexpr std::size_t kMaxBody = std::size_t{16} * 1024;
 
 // Schemes that would run script, show attacker data or reach local files
 // when a browser "redirects" to them; never a native app's callback.
 constexpr std::array<std::string_view, 15> kForbiddenSchemes = {
     "javascript", "data", "vbscript", "file", "about", "blob",   "filesystem", "ftp",
     "ws",         "wss",  "mailto",   "tel",  "sms",   "intent", "view-source"};
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // The scheme of an absolute URI (RFC 3986 §3.1), lower-cased; empty if none.
 std::string scheme_of(std::string_view uri) {
@@ -43,7 +37,7 @@ std::string scheme_of(std::string_view uri) {
   const bool ok = std::all_of(scheme.begin(), scheme.end(), [](unsigned char c) {
     return std::isalnum(c) != 0 || c == '+' || c == '-' || c == '.';
   });
-  return ok ? lower(scheme) : std::string();
+  return ok ? util::to_lower(scheme) : std::string();
 }
 
 // An http(s) URI split into its parsed origin and the path plus query.

@@ -16,13 +16,6 @@ bool token_char(char c) {
   return std::string_view("!#$%&'*+-.^_`|~/").find(c) != std::string_view::npos;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 class Reader {
  public:
   explicit Reader(std::string_view text) : text_(text) {}
@@ -106,7 +99,8 @@ std::optional<BearerChallenge> parse_challenge(std::string_view header_value, st
       } else {
         value = std::string(in.token());
       }
-      if (in_bearer && !bearer->param(word)) bearer->params.emplace_back(lower(word), std::move(value));
+      if (in_bearer && !bearer->param(word))
+        bearer->params.emplace_back(util::to_lower(word), std::move(value));
       continue;
     }
     // A bare word starts a new challenge (or is a token68, which Bearer and DPoP never use).

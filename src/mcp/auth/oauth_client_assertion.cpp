@@ -12,6 +12,7 @@
 #include <cstring>
 #include <optional>
 
+#include "mcp/auth/openssl_handles.hpp"
 #include "mcp/auth/strict_json.hpp"
 #include "mcp/util/base64.hpp"
 #include "mcp/util/crypto.hpp"
@@ -22,23 +23,6 @@ namespace {
 constexpr std::size_t kP256ScalarBytes = 32;
 constexpr int kMinRsaBits = 2048;
 constexpr std::size_t kJtiBytes = 16;
-
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct EcdsaSigFree {
-  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
 
 // OpenSSL's default callback would prompt on the terminal for an encrypted
 // key; refusing keeps the client non-interactive.

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "mcp/auth/oauth_client_assertion.hpp"
+#include "mcp/auth/openssl_handles.hpp"
 #include "mcp/util/base64.hpp"
 #include "mcp/util/crypto.hpp"
 
@@ -20,19 +21,6 @@ namespace {
 
 constexpr int kCoordinateBytes = 32;  // P-256
 constexpr std::size_t kJtiBytes = 16;
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 
 // One affine coordinate, left-padded to the curve size (RFC 7518 §6.2.1.2).
 std::optional<std::string> coordinate(EVP_PKEY* pkey, const char* name) {

@@ -9,13 +9,6 @@ namespace mcp::auth {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // The last value of a possibly comma-joined forwarded header: the one the
 // nearest (trusted) proxy added; earlier values may come from the client.
 std::string last_value(std::string_view v) {
@@ -40,7 +33,7 @@ util::Expected<ParsedUrl, std::string> parse_url(std::string_view url) {
   const auto sep = url.find("://");
   if (sep == std::string_view::npos) return util::unexpected(std::string("not an absolute URL"));
   ParsedUrl out;
-  out.scheme = lower(url.substr(0, sep));
+  out.scheme = util::to_lower(url.substr(0, sep));
   if (out.scheme != "http" && out.scheme != "https")
     return util::unexpected(std::string("scheme must be http or https"));
   std::string_view rest = url.substr(sep + 3);
@@ -73,7 +66,7 @@ util::Expected<ParsedUrl, std::string> parse_url(std::string_view url) {
       return util::unexpected(std::string("bad port"));
     }
   }
-  out.host = lower(host);
+  out.host = util::to_lower(host);
   return out;
 }
 
@@ -133,7 +126,7 @@ std::string PublicUrl::base(const http::Request& request) const {
   std::string prefix;
   if (trust_proxy_) {
     if (auto p = request.headers.get("x-forwarded-proto")) {
-      const auto v = lower(last_value(*p));
+      const auto v = util::to_lower(last_value(*p));
       if (v == "http" || v == "https") scheme = v;
     }
     if (auto h = request.headers.get("x-forwarded-host")) {
@@ -147,7 +140,7 @@ std::string PublicUrl::base(const http::Request& request) const {
     }
   }
   if (!valid_host_chars(host)) host = "localhost";
-  return scheme + "://" + lower(host) + prefix;
+  return scheme + "://" + util::to_lower(host) + prefix;
 }
 
 std::string PublicUrl::resource(const http::Request& request) const {

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "mcp/auth/oauth_http.hpp"
 #include "mcp/client/inbox.hpp"
 #include "mcp/client/stream_reader.hpp"
 #include "mcp/transport/header_values.hpp"
@@ -40,12 +41,13 @@ struct Outcome {
   bool cancelled = false;
 };
 
+// Credentials in traces: the scheme and a short prefix (auth::oauth::redact).
 std::string redact(std::string_view name, std::string_view value) {
+  if (util::iequals(name, "DPoP")) return auth::oauth::redact(value);
   if (util::iequals(name, "Authorization")) {
     const auto space = value.find(' ');
-    const auto scheme = value.substr(0, space == std::string_view::npos ? value.size() : space + 1);
-    const auto secret = space == std::string_view::npos ? std::string_view{} : value.substr(space + 1);
-    return fmt::format("{}{}…", scheme, secret.substr(0, 6));
+    if (space == std::string_view::npos) return auth::oauth::redact(value);
+    return fmt::format("{}{}", value.substr(0, space + 1), auth::oauth::redact(value.substr(space + 1)));
   }
   return std::string(value);
 }

@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <string>
 
 #include "mcp/util/clock.hpp"
+#include "mcp/util/strings.hpp"
 
 namespace mcp::util {
 
@@ -27,8 +27,7 @@ std::string_view to_string(LogLevel level) {
 }
 
 bool parse_log_level(std::string_view text, LogLevel& out) {
-  std::string t;
-  for (char c : text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string t = to_lower(text);
   if (t == "debug" || t == "trace")
     out = LogLevel::kDebug;
   else if (t == "info")

@@ -7,6 +7,8 @@
 namespace mcp::util {
 
 bool iequals(std::string_view a, std::string_view b);
+// ASCII lower case (header names, schemes, hosts, config keys).
+std::string to_lower(std::string_view s);
 std::string_view trim(std::string_view s);
 // Splits on `sep`, trimming each piece; empty pieces are dropped.
 std::vector<std::string_view> split_trimmed(std::string_view s, char sep);
