@@ -452,7 +452,9 @@ std::shared_ptr<CallHandle> Server::call(json_rpc::Request request, RequestInfo 
     if (impl_->completion) {
       CompletionRequest cr{*ref, (*arg)["name"].get<std::string>(), arg->value("value", ""), {}};
       if (const auto c = params.find("context"); c != params.end() && c->is_object()) {
-        for (const auto& [k, v] : c->value("arguments", Json::object()).items()) {
+        // Named: range-for over items() of a temporary dangles.
+        const Json context_arguments = c->value("arguments", Json::object());
+        for (const auto& [k, v] : context_arguments.items()) {
           if (v.is_string()) cr.context_arguments[k] = v.get<std::string>();
         }
       }
