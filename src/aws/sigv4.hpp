@@ -14,6 +14,8 @@ struct Credentials {
   std::string access_key_id;
   std::string secret_access_key;
   std::string session_token;  // empty for long-term keys
+  // When temporary credentials stop working; the epoch (default) for none.
+  std::chrono::system_clock::time_point expiration{};
 };
 
 struct SigningParams {

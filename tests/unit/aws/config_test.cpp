@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "aws/config.hpp"
+
+#include <gtest/gtest.h>
 
 namespace aws {
 namespace {

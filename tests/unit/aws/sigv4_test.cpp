@@ -1,6 +1,8 @@
 // SigV4 against every case of AWS's signing test suite (awslabs/aws-c-auth
 // tests/aws-signing-test-suite/v4, Apache-2.0, copied with its README and
 // LICENSE into tests/data/aws-sigv4-test-suite).
+#include "aws/sigv4.hpp"
+
 #include <gtest/gtest.h>
 
 #include <ctime>
@@ -8,8 +10,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-
-#include "aws/sigv4.hpp"
 
 namespace aws {
 namespace {
