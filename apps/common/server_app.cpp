@@ -79,6 +79,7 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
       ->capture_default_str();
   AuthFlags auth_flags;
   add_auth_flags(cli, auth_flags);
+  if (app.add_options) app.add_options(cli);
   cli.footer(
       "Environment: MCP_SESSION_SECRET signs legacy session ids; set the same value on every instance that "
       "serves "
@@ -115,7 +116,10 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   server_options.instructions = app.instructions;
   server_options.state_secret = secret.empty() ? std::string() : "request-state:" + secret;
   Server server(server_options);
-  app.register_features(server, log);
+  if (const std::string problem = app.register_features(server, log); !problem.empty()) {
+    std::cerr << app.program << ": " << problem << "\n";
+    return 2;
+  }
 
   net::HttpServerOptions http_options;
   http_options.host = host;

@@ -8,6 +8,10 @@
 #include "mcp/protocol/server.hpp"
 #include "mcp/util/log.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace mcp::app {
 
 struct ServerApp {
@@ -15,8 +19,13 @@ struct ServerApp {
   std::string description;  // one line for --help
   Implementation info;
   std::string instructions;
-  // Registers the application's tools, resources and prompts.
-  std::function<void(Server&, const util::Logger&)> register_features;
+  // Adds the application's own flags (optional); they are parsed with the
+  // common ones.
+  std::function<void(CLI::App&)> add_options;
+  // Registers the application's tools, resources and prompts after the
+  // flags are parsed. A non-empty return is a configuration error: it is
+  // printed and the process exits with status 2.
+  std::function<std::string(Server&, const util::Logger&)> register_features;
 };
 
 // Parses argv and the environment, then serves until SIGTERM/SIGINT.

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.info = {.name = "mcp-everything-server", .version = "1.0.0"};
   app.register_features = [](mcp::Server& server, const mcp::util::Logger&) {
     everything::register_fixtures(server);
+    return std::string();
   };
   return mcp::app::run_server_app(argc, argv, app);
 }
