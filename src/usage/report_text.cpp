@@ -145,14 +145,15 @@ void billed_section(std::string& out, const BilledSpend& spend) {
   for (const auto& row : summary.usage_types) out += "  " + row.key + ": " + usd(row.usd) + "\n";
 }
 
+// Records outside the window are filtered, not faulty: they are counted in
+// the JSON only.
 void skipped_section(std::string& out, const SkipCounts& skipped) {
-  if (skipped.total() == 0) return;
+  if (skipped.total() == skipped.out_of_window) return;
   heading(out, "Skipped Records");
   const std::pair<std::string_view, std::uint64_t> rows[] = {
       {"Non-JSON messages", skipped.non_json},
       {"Missing or invalid timestamp", skipped.bad_timestamp},
       {"Not model-invocation records", skipped.not_invocation},
-      {"Outside the time window", skipped.out_of_window},
   };
   for (const auto& [label, n] : rows) {
     if (n > 0) out += std::string(label) + ": " + std::to_string(n) + "\n";

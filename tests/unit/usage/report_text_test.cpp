@@ -264,6 +264,11 @@ TEST(RenderText, NewSectionsAppearOnlyWithTheirData) {
   skipped.aggregate.skipped.non_json = 1;
   expect_only_new_heading(render_text(skipped), "--- Skipped Records ---");
 
+  // Records outside the window are filtered, not faulty: no section.
+  Report filtered = report_of(aggregate_of({base}));
+  filtered.aggregate.skipped.out_of_window = 5;
+  EXPECT_EQ(render_text(filtered).find("Skipped"), std::string::npos);
+
   Report noted = report_of(aggregate_of({base}));
   noted.notes.push_back("a note");
   expect_only_new_heading(render_text(noted), "--- Notes ---");
@@ -386,7 +391,6 @@ TEST(RenderText, FullReportGolden) {
       "\n"
       "--- Skipped Records ---\n"
       "Non-JSON messages: 1\n"
-      "Outside the time window: 2\n"
       "\n"
       "--- Notes ---\n"
       "Logs Insights results were incomplete; used FilterLogEvents.");
