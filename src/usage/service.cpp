@@ -30,6 +30,15 @@ ServiceError from_aws(aws::Error e) {
   return ServiceError{.message = std::move(e.message), .kind = e.kind};
 }
 
+// Names the log group and region, which AWS's "does not exist" leaves out.
+ServiceError from_logs(aws::Error e, const ReportQuery& q) {
+  if (e.kind == aws::ErrorKind::kNotFound) {
+    e.message = "Log group '" + q.log_group + "' not found in region " + q.region + " (" + e.message +
+                "); list_bedrock_log_groups shows the groups there";
+  }
+  return from_aws(std::move(e));
+}
+
 bool is_account_id(std::string_view s) {
   return s.size() == 12 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -251,7 +260,7 @@ ServiceResult<Report> UsageService::build_report(const ReportQuery& query, const
       } else if (source == "insights" || result.error().kind == aws::ErrorKind::kNotFound ||
                  result.error().kind == aws::ErrorKind::kCancelled ||
                  result.error().kind == aws::ErrorKind::kCredentials) {
-        return mcp::util::unexpected(from_aws(std::move(result.error())));
+        return mcp::util::unexpected(from_logs(std::move(result.error()), query));
       } else {
         report.notes.push_back("Logs Insights was not usable (" + result.error().message +
                                "); used FilterLogEvents.");
@@ -265,7 +274,7 @@ ServiceResult<Report> UsageService::build_report(const ReportQuery& query, const
                        .max_pages = options_.max_pages,
                        .max_events = options_.max_events};
       auto fetched = fetch_filter_log_events(logs, fo, call, progress);
-      if (!fetched) return mcp::util::unexpected(from_aws(std::move(fetched.error())));
+      if (!fetched) return mcp::util::unexpected(from_logs(std::move(fetched.error()), query));
       report.aggregate = std::move(*fetched);
       report.source_used = "cloudwatch";
     }

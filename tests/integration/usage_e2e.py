@@ -231,7 +231,7 @@ def main():
 
         # --- Clear errors ---
         rc, _, err = report(binary, env, "--source", "cloudwatch", "--log-group", "/does/not/exist")
-        check("missing log group: exit 1, clear message", rc == 1 and "does not exist" in err, f"{rc} {err}")
+        check("missing log group: exit 1, clear message", rc == 1 and "/does/not/exist' not found in region us-east-1" in err, f"{rc} {err}")
         double.config(deny={"AKIDEXAMPLE": ["FilterLogEvents"]})
         rc, _, err = report(binary, env, "--source", "cloudwatch")
         check("access denied names the permission", rc == 1 and "logs:FilterLogEvents" in err, f"{rc} {err}")

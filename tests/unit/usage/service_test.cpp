@@ -20,7 +20,9 @@ constexpr std::int64_t kDayMs = 86'400'000;
 
 ServiceOptions base_options() {
   ServiceOptions o;
-  o.env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  o.env = [](std::string_view) -> std::optional<std::string> {
+    return std::nullopt;
+  };
   o.transport = [](const mcp::http::ClientRequest&, const aws::CallContext&) -> mcp::http::ClientResult {
     return mcp::util::unexpected(std::string("no network in unit tests"));
   };
@@ -87,15 +89,20 @@ TEST(UsageService, RejectsBadArgumentsWithClearMessages) {
     set(r);
     return r;
   };
-  EXPECT_NE(problem(with([](auto& r) { r.days = 0; })).find("days must be between 1 and 400"), std::string::npos);
+  EXPECT_NE(problem(with([](auto& r) { r.days = 0; })).find("days must be between 1 and 400"),
+            std::string::npos);
   EXPECT_NE(problem(with([](auto& r) { r.days = 401; })).find("days must be between"), std::string::npos);
-  EXPECT_NE(problem(with([](auto& r) { r.region = "us-east-1; rm"; })).find("invalid region"), std::string::npos);
-  EXPECT_NE(problem(with([](auto& r) { r.log_group = "bad group!"; })).find("invalid log group"), std::string::npos);
+  EXPECT_NE(problem(with([](auto& r) { r.region = "us-east-1; rm"; })).find("invalid region"),
+            std::string::npos);
+  EXPECT_NE(problem(with([](auto& r) { r.log_group = "bad group!"; })).find("invalid log group"),
+            std::string::npos);
   EXPECT_NE(problem(with([](auto& r) { r.source = "s3"; })).find("unknown source 's3'"), std::string::npos);
   EXPECT_NE(problem(with([](auto& r) { r.source = "file:"; })).find("needs a path"), std::string::npos);
   EXPECT_NE(problem(with([](auto& r) { r.account_id = "12345"; })).find("12 digits"), std::string::npos);
-  EXPECT_NE(problem(with([](auto& r) { r.start = "2026-3-1"; })).find("start must be a date"), std::string::npos);
-  EXPECT_NE(problem(with([](auto& r) { r.start = "2026-02-30"; })).find("start must be a date"), std::string::npos);
+  EXPECT_NE(problem(with([](auto& r) { r.start = "2026-3-1"; })).find("start must be a date"),
+            std::string::npos);
+  EXPECT_NE(problem(with([](auto& r) { r.start = "2026-02-30"; })).find("start must be a date"),
+            std::string::npos);
   EXPECT_NE(problem(with([](auto& r) {
               r.start = "2026-03-04";
               r.end = "2026-03-01";
@@ -110,7 +117,8 @@ TEST(UsageService, RejectsBadArgumentsWithClearMessages) {
 }
 
 TEST(UsageService, FileSourcesStayInsideTheDataDirectory) {
-  const auto dir = std::filesystem::temp_directory_path() / ("usage-service-test-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("usage-service-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / "data" / "logs");
   std::ofstream(dir / "data" / "logs" / "a.jsonl")
       << R"({"timestamp":"2026-03-02T10:00:00Z","modelId":"amazon.nova-lite-v1:0","input":{"inputTokenCount":5},"output":{"outputTokenCount":2}})"
@@ -135,7 +143,7 @@ TEST(UsageService, FileSourcesStayInsideTheDataDirectory) {
   EXPECT_EQ(ok->aggregate.totals.requests, 1U);
   EXPECT_EQ(ok->source_used, "file");
   const std::vector<std::string> outside = {"file:../secret.jsonl", "file:" + (dir / "secret.jsonl").string(),
-                                           "file:link.jsonl", "file:logs/../../secret.jsonl"};
+                                            "file:link.jsonl", "file:logs/../../secret.jsonl"};
   for (const std::string& bad : outside) {
     auto r = run(bad);
     ASSERT_FALSE(r) << bad;
@@ -180,8 +188,7 @@ TEST(UsageService, CrossAccountNeedsAConfiguredRole) {
   auto sts = named.build_report(*q, aws::CallContext{}, nullptr);
   ASSERT_FALSE(sts);
   EXPECT_FALSE(sts.error().invalid_argument);
-  EXPECT_NE(sts.error().message.find("STS AssumeRole"), std::string::npos)
-      << sts.error().message;
+  EXPECT_NE(sts.error().message.find("STS AssumeRole"), std::string::npos) << sts.error().message;
 }
 
 TEST(UsageService, DemoSourceIsDeterministicAndCostsAreEstimated) {
