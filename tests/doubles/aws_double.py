@@ -69,6 +69,7 @@ DEFAULT_CONFIG = {
     "deny": {},                 # akid | principal arn | role arn | "*" -> [ops]
     "roles": {},                # role arn -> account | {"account", "external_id"}
     "page_events": 0,           # FilterLogEvents: cap events per page (0 = only limit / 1 MB)
+    "max_page_bytes": FILTER_PAGE_BYTES,  # FilterLogEvents: page byte cap (AWS: 1 MB); benchmarks raise it
     "empty_pages": 0,           # FilterLogEvents: N empty pages (with nextToken) before the first data page
     "empty_pages_every": 0,     # FilterLogEvents: one empty page after every K data pages
     "trailing_empty_page": False,  # FilterLogEvents: last data page still carries a nextToken
@@ -96,6 +97,13 @@ class ApiError(Exception):
         self.message = message
         self.extra = extra or {}
         self.auth = auth
+
+
+class RawJson:
+    """An operation's reply already serialised (compact JSON bytes)."""
+
+    def __init__(self, data):
+        self.data = data
 
 
 def bad_param(message):
@@ -204,9 +212,23 @@ class LogGroup:
         self.creation_time = (self.timestamps[0] if self.timestamps else int(time.time() * 1000)) - 86400000
         self.stored_bytes = sum(len(e[2].encode("utf-8")) for e in self.events)
         self._flat = [None] * len(self.events)
+        self._wire = [None] * len(self.events)
 
     def arn(self):
         return f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.name}"
+
+    def wire_event(self, idx):
+        """(JSON bytes of the event in a FilterLogEvents page, its size against the page cap), cached:
+        serialising 10,000 2-KB events takes Python ~0.3 s per page, which would swamp what a benchmark
+        measures."""
+        cached = self._wire[idx]
+        if cached is None:
+            ts, ingest, message, event_id = self.events[idx]
+            wire = json.dumps({"logStreamName": BEDROCK_STREAM, "timestamp": ts, "message": message,
+                               "ingestionTime": ingest, "eventId": event_id}, separators=(",", ":"))
+            cached = (wire.encode("utf-8"), len(message.encode("utf-8")) + EVENT_OVERHEAD_BYTES)
+            self._wire[idx] = cached
+        return cached
 
     def flat_fields(self, idx):
         cached = self._flat[idx]
@@ -1374,6 +1396,8 @@ class Double:
             time.sleep(float(latency) / 1000.0)
         handler = getattr(self, "op_" + op)
         result = handler(params, principal, region, ctx)
+        if isinstance(result, RawJson):
+            return 200, JSON_CT, result.data
         if service == "sts":
             return 200, "text/xml", result.encode("utf-8")
         return 200, JSON_CT, json.dumps(result, separators=(",", ":")).encode("utf-8")
@@ -1695,22 +1719,23 @@ class Double:
         cap = limit
         if cfg.get("page_events"):
             cap = min(cap, int(cfg["page_events"]))
+        page_bytes = int(cfg.get("max_page_bytes") or FILTER_PAGE_BYTES)
         events, size, pos = [], 0, state["p"]
         while pos < end_idx and len(events) < cap:
-            ts, ingest, message, event_id = group.events[pos]
-            if matcher is None or matcher(message):
-                cost = len(message.encode("utf-8")) + EVENT_OVERHEAD_BYTES
-                if events and size + cost > FILTER_PAGE_BYTES:
+            if matcher is None or matcher(group.events[pos][2]):
+                wire, cost = group.wire_event(pos)
+                if events and size + cost > page_bytes:
                     break
                 size += cost
-                events.append({"logStreamName": BEDROCK_STREAM, "timestamp": ts, "message": message,
-                               "ingestionTime": ingest, "eventId": event_id})
+                events.append(wire)
             pos += 1
-        out = {"events": events, "searchedLogStreams": []}
+        # The same bytes as json.dumps of {"events": [...], "searchedLogStreams": [], "nextToken"?}.
+        out = b'{"events":[' + b",".join(events) + b'],"searchedLogStreams":[]'
         more = pos < end_idx or (cfg.get("trailing_empty_page") and events and not state.get("tail"))
         if more:
-            out["nextToken"] = self.make_token(dict(state, p=pos, k=state["k"] + 1, tail=pos >= end_idx))
-        return out
+            token = self.make_token(dict(state, p=pos, k=state["k"] + 1, tail=pos >= end_idx))
+            out += b',"nextToken":' + json.dumps(token).encode("utf-8")
+        return RawJson(out + b"}")
 
     def op_DescribeLogGroups(self, params, principal, region, ctx):
         prefix, pattern = params.get("logGroupNamePrefix"), params.get("logGroupNamePattern")
@@ -2398,6 +2423,7 @@ def build_arg_parser():
     ap.add_argument("--fail-next-5xx", action="append", metavar="OP=N")
     ap.add_argument("--latency-ms", action="append", metavar="OP=MS")
     ap.add_argument("--page-events", type=int)
+    ap.add_argument("--max-page-bytes", type=int, help="FilterLogEvents page byte cap (default 1 MB, as AWS)")
     ap.add_argument("--empty-pages", type=int)
     ap.add_argument("--empty-pages-every", type=int)
     ap.add_argument("--trailing-empty-page", action="store_true")
@@ -2447,8 +2473,8 @@ def main(argv=None):
                               ("fail_next_5xx", args.fail_next_5xx, int), ("latency_ms", args.latency_ms, float)):
         if values:
             patch[key] = _op_kv(values, cast)
-    for key in ("page_events", "empty_pages", "empty_pages_every", "query_delay_ms", "max_concurrent_queries",
-                "session_duration_s", "ce_page_size", "estimated_days"):
+    for key in ("page_events", "max_page_bytes", "empty_pages", "empty_pages_every", "query_delay_ms",
+                "max_concurrent_queries", "session_duration_s", "ce_page_size", "estimated_days"):
         value = getattr(args, key)
         if value is not None:
             patch[key] = value

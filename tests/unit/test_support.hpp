@@ -103,14 +103,16 @@ class RecordingResponder final : public http::Responder {
   void respond(http::Response response) override {
     r->responded = true;
     r->response = std::move(response);
+    r->close_callbacks.clear();
   }
+  void on_close(std::function<void()> fn) override { r->close_callbacks.push_back(std::move(fn)); }
   std::shared_ptr<http::Stream> stream(int status, http::Headers headers) override {
     r->streaming = true;
     r->stream_status = status;
     r->stream_headers = std::move(headers);
     return std::make_shared<RecordingStream>(r);
   }
-  // Simulates the client going away mid-stream.
+  // Simulates the client going away (mid-stream, or before any answer).
   void drop() {
     r->peer_closed = true;
     auto cbs = std::move(r->close_callbacks);

@@ -242,6 +242,30 @@ TEST_F(TransportTest, ModernRequestsAreStatelessAndDecorated) {
   EXPECT_FALSE(r->r->response.headers.get("mcp-session-id"));
 }
 
+TEST_F(TransportTest, HangingUpCancelsModernCallsButNotLegacyOnes) {
+  const HeaderList modern = {
+      {"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "tools/call"}, {"Mcp-Name", "slow"}};
+  auto gone = send(post(modern_body("tools/call", R"("name":"slow","arguments":{"x":"m"},)"), modern));
+  ASSERT_FALSE(gone->r->responded);
+  gone->drop();
+  executor.advance(std::chrono::milliseconds(500));
+  // The handler was cancelled (its timer is gone); the exchange just ends.
+  EXPECT_EQ(gone->r->response.body.find("done m"), std::string::npos);
+  EXPECT_EQ(executor.timer_count(), 0U);
+
+  const auto sid = initialize();
+  auto legacy = send(
+      post(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow","arguments":{"x":"l"}}})",
+           {{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "2025-11-25"}}));
+  ASSERT_FALSE(legacy->r->responded);
+  ASSERT_EQ(executor.timer_count(), 1U);
+  legacy->drop();
+  executor.advance(std::chrono::milliseconds(50));
+  EXPECT_EQ(executor.timer_count(), 1U);  // legacy: a disconnect is not a cancellation
+  executor.advance(std::chrono::milliseconds(500));
+  EXPECT_EQ(executor.timer_count(), 0U);
+}
+
 TEST_F(TransportTest, ModernInputRequiredRoundTrip) {
   const std::string caps = R"("io.modelcontextprotocol/clientCapabilities":{"elicitation":{}})";
   auto body = [&](const std::string& extra) {

@@ -102,6 +102,7 @@ class BeastResponder final : public http::Responder {
   void respond(http::Response response) override {
     if (used_) return;
     used_ = true;
+    st_->close_callbacks.clear();  // on_close is for abnormal ends only
     st_->response = std::move(response);
     st_->has_response = true;
     st_->notify();
@@ -113,6 +114,9 @@ class BeastResponder final : public http::Responder {
     st_->stream_headers = std::move(headers);
     st_->notify();
     return std::make_shared<BeastStream>(st_);
+  }
+  void on_close(std::function<void()> fn) override {
+    if (!used_) st_->close_callbacks.push_back(std::move(fn));
   }
 
  private:
@@ -330,9 +334,24 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
       }
     }
 
-    // Wait for the handler's answer (it may already be there).
+    // Wait for the handler's answer (it may already be there), noticing a
+    // client that hangs up meanwhile so the handler can be cancelled.
     const auto deadline = asio::steady_timer::clock_type::now() + options.response_timeout;
-    while (!st->has_response && !st->streaming) {
+    auto waiting = std::make_shared<bool>(true);
+    if (!st->has_response && !st->streaming) {
+      stream.async_wait(tcp::socket::wait_read, [st, waiting, &stream](const error_code& wec) {
+        if (!*waiting) return;
+        error_code aec;
+        // Readable with nothing to read is an orderly close; bytes are a
+        // pipelined request, which is not a hang-up.
+        if (wec || stream.available(aec) == 0) {
+          st->peer_closed = true;
+          st->fire_close();
+          st->notify();
+        }
+      });
+    }
+    while (!st->has_response && !st->streaming && !st->peer_closed) {
       st->timer().expires_at(deadline);
       co_await st->timer().async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (!ec && asio::steady_timer::clock_type::now() >= deadline) {
@@ -341,6 +360,8 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
       }
     }
 
+    *waiting = false;
+    if (st->peer_closed && !st->has_response && !st->streaming) break;
     if (st->has_response) {
       if (!co_await write_simple(*conn, std::move(st->response), version, keep_alive)) break;
       if (!keep_alive) break;

@@ -65,6 +65,9 @@ class Responder {
   virtual ~Responder() = default;
   virtual void respond(Response response) = 0;
   virtual std::shared_ptr<Stream> stream(int status, Headers headers) = 0;
+  // Runs once if the peer goes away before the answer starts (adapters that
+  // cannot tell, like Lambda's, never run it).
+  virtual void on_close(std::function<void()> fn) { (void)fn; }
 };
 
 std::string_view reason_phrase(int status);

@@ -280,6 +280,17 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
 
   void start_call(json_rpc::Request request, RequestInfo info) {
     if (rpc_.empty()) rpc_ = request.method;
+    if (slots_.empty()) {
+      // A client that hangs up before the answer: for 2026-07-28 that is a
+      // cancellation (as for a dropped stream); legacy handlers keep running.
+      std::weak_ptr<Exchange> weak = shared_from_this();
+      responder_->on_close([weak] {
+        if (auto self = weak.lock(); self && !self->responded_ && !self->stream_ &&
+                                     (protocol::is_modern(self->version_) || !self->session_)) {
+          self->cancel_all();
+        }
+      });
+    }
     auto slot = std::make_shared<Slot>();
     slot->id = request.id;
     slot->key = request.id.to_string();
