@@ -2225,6 +2225,52 @@ class Double:
                 f"  <ResponseMetadata>\n    <RequestId>{ctx['request_id']}</RequestId>\n  </ResponseMetadata>\n"
                 f"</GetCallerIdentityResponse>\n")
 
+    # ---- instance and container credential endpoints (IMDSv2, ECS/EKS style)
+    IMDS_ROLE = "imds-role"
+    CONTAINER_ROLE = "container-role"
+    CONTAINER_TOKEN = "container-secret-token"
+
+    def _session_json(self, role_name):
+        with self.lock:
+            override = self.config.get("session_duration_s")
+        duration = 3600 if override is None else float(override)
+        p = self._issue_session(f"arn:aws:iam::{self.account}:role/{role_name}", role_name, "i-0123456789abcdef0",
+                                duration, self.account)
+        return {"AccessKeyId": p.akid, "SecretAccessKey": p.secret, "Token": p.token,
+                "Expiration": iso_z(p.expiration), "RoleArn": p.role_arn}
+
+    def credentials_endpoint(self, method, path, headers):
+        """IMDSv2 (/latest/...) and a container credentials endpoint
+        (/container-credentials). Returns (status, content-type, body)."""
+        with self.lock:
+            self.stats.setdefault("credential_endpoints", {})
+            self.stats["credential_endpoints"][path] = self.stats["credential_endpoints"].get(path, 0) + 1
+        if path == "/container-credentials":
+            if method != "GET" or headers.get("Authorization") != self.CONTAINER_TOKEN:
+                return 401, "application/json", b'{"message":"invalid authorization token"}'
+            return 200, "application/json", json.dumps(self._session_json(self.CONTAINER_ROLE)).encode()
+        if path == "/latest/api/token":
+            ttl = headers.get("X-aws-ec2-metadata-token-ttl-seconds")
+            if method != "PUT" or not ttl or not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
+                return 400, "text/plain", b"Bad Request\n"
+            token = base64.b64encode(secrets.token_bytes(32)).decode()
+            with self.lock:
+                self.imds_tokens = getattr(self, "imds_tokens", set()) | {token}
+            return 200, "text/plain", token.encode()
+        with self.lock:
+            valid = headers.get("X-aws-ec2-metadata-token") in getattr(self, "imds_tokens", set())
+        if not valid:  # IMDSv2 only: v1 requests are refused
+            return 401, "text/plain", b"Unauthorized\n"
+        base = "/latest/meta-data/iam/security-credentials/"
+        if method == "GET" and path == base:
+            return 200, "text/plain", self.IMDS_ROLE.encode()
+        if method == "GET" and path == base + self.IMDS_ROLE:
+            creds = self._session_json(self.IMDS_ROLE)
+            creds.pop("RoleArn")
+            creds.update({"Code": "Success", "LastUpdated": iso_z(self.now()), "Type": "AWS-HMAC"})
+            return 200, "text/plain", json.dumps(creds, indent=2).encode()
+        return 404, "text/plain", b"Not Found\n"
+
     # ---- control API
     def control(self, method, path, body):
         """Returns (status, json-able)."""
@@ -2343,6 +2389,10 @@ class Handler(BaseHTTPRequestHandler):
             except (ValueError, KeyError, TypeError) as exc:
                 status, payload = 400, {"error": str(exc)}
             self._send(status, "application/json", json.dumps(payload, indent=1).encode())
+            return
+        if path.startswith("/latest/") or path == "/container-credentials":
+            status, ctype, payload = self.double.credentials_endpoint(self.command, path, self.headers)
+            self._send(status, ctype, payload)
             return
         target = self.headers.get("X-Amz-Target")
         ctx = {"method": self.command, "raw_path": self.path, "query": split.query, "headers": self.headers,

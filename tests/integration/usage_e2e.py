@@ -263,6 +263,29 @@ def main():
         rc, _, err = report(binary, env, "--days", "0")
         check("bad arguments exit 2", rc == 2, f"{rc} {err}")
 
+        # --- Credentials from IMDSv2 and from a container endpoint (over real HTTP) ---
+        double.reset()
+        no_keys = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
+        imds_env = aws_env(double, tmp, **no_keys, AWS_EC2_METADATA_DISABLED="",
+                           AWS_EC2_METADATA_SERVICE_ENDPOINT=double.url)
+        rc, got, err = report(binary, imds_env, "--source", "cloudwatch")
+        s = double.stats()
+        check("IMDSv2 credentials are used",
+              rc == 0 and same_report(got, want) == ""
+              and any("assumed-role/imds-role/" in p for p in s.get("principals", {})),
+              err or json.dumps(s.get("principals")))
+        container = dict(no_keys, AWS_CONTAINER_CREDENTIALS_FULL_URI=double.url + "/container-credentials",
+                         AWS_CONTAINER_AUTHORIZATION_TOKEN="container-secret-token")
+        rc, got, err = report(binary, aws_env(double, tmp, **container), "--source", "cloudwatch")
+        s = double.stats()
+        check("container credentials are used",
+              rc == 0 and any("assumed-role/container-role/" in p for p in s.get("principals", {})),
+              err or json.dumps(s.get("principals")))
+        container["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "wrong"
+        rc, _, err = report(binary, aws_env(double, tmp, **container), "--source", "cloudwatch")
+        check("a refused container token is a clear credentials error", rc == 1 and "container" in err.lower(),
+              f"{rc} {err}")
+
         # --- Cross-account: AssumeRole of the configured role ---
         double.reset()
         rc, got, err = report(binary, aws_env(double, tmp, BEDROCK_CROSS_ACCOUNT_ROLE_NAME=ROLE_NAME),
