@@ -14,6 +14,7 @@ using mcp::ToolResult;
 namespace {
 
 constexpr const char* kReportPrompt = "analyse-bedrock-usage";
+constexpr std::size_t kDefaultTopN = 100;
 
 Json report_input_schema(const usage::ServiceOptions& o) {
   return Json{
@@ -62,7 +63,7 @@ Json report_input_schema(const usage::ServiceOptions& o) {
           {"minimum", 0},
           {"maximum", 10000},
           {"description", "Keep the N largest rows per breakdown and summarise the rest (0: all rows)"},
-          {"default", 0}}}}},
+          {"default", kDefaultTopN}}}}},
       {"additionalProperties", false}};
 }
 
@@ -163,6 +164,9 @@ Task<ToolResult> get_report(std::shared_ptr<const usage::UsageService> service,
   request.source = string_arg(args, "source");
   request.account_id = string_arg(args, "aws_account_id");
   request.include_cost = args.value("include_cost", false);
+  // MCP answers stay readable: 100 rows per breakdown unless asked (the rest
+  // are summed in one line; structuredContent counts them under `omitted`).
+  request.top_n = kDefaultTopN;
   if (args.contains("top_n") && args["top_n"].is_number_integer())
     request.top_n = static_cast<std::size_t>(std::max<std::int64_t>(0, args["top_n"].get<std::int64_t>()));
   auto query = service->resolve(request, std::chrono::system_clock::now());
@@ -201,7 +205,10 @@ Task<ToolResult> get_spend(std::shared_ptr<const usage::UsageService> service,
   const std::string end = string_arg(args, "end");
   if (!end.empty() && !usage::parse_day(end, end_day))
     co_return ToolResult::error("Error getting Bedrock spend: end must be a date YYYY-MM-DD");
-  std::int64_t start_day = end_day - (args.value("days", 7) - 1);
+  // The schema bounds `days`; clamp anyway so no value can overflow.
+  const std::int64_t days =
+      std::clamp<std::int64_t>(args.value("days", std::int64_t{7}), 1, service->options().max_days);
+  std::int64_t start_day = end_day - (days - 1);
   const std::string start = string_arg(args, "start");
   if (!start.empty() && !usage::parse_day(start, start_day))
     co_return ToolResult::error("Error getting Bedrock spend: start must be a date YYYY-MM-DD");
@@ -285,7 +292,9 @@ void register_usage_features(mcp::Server& server, std::shared_ptr<const usage::U
                        .output_schema = usage::report_output_schema(),
                        .annotations = read_only};
   report.annotations.title = "Bedrock usage report";
-  report.task_support = mcp::TaskSupport::kOptional;
+  // Not a task (yet): a task outlives its HTTP exchange, so server shutdown
+  // would have to cancel it before the event loop goes away; until the task
+  // store does that, reports run inline and are cancelled with the request.
   server.add_tool(std::move(report),
                   mcp::ToolHandler([service, pool, options](Context& ctx, const Json& args) {
                     return get_report(service, pool, options, ctx, args);

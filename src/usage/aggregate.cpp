@@ -69,33 +69,10 @@ std::uint64_t load_head8(const char* p, std::size_t n) {
 }  // namespace
 
 std::size_t Aggregator::RowKeyHash::operator()(std::string_view key) const noexcept {
-  // Row keys are hundreds of bytes, mostly long ARNs and model ids that
-  // differ near their start or end, so the hash samples each part's length,
-  // first and last 16 bytes; equality still compares the whole key.
-  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
-  const char* p = key.data();
-  std::uint64_t a = 0, b = 0, c = 0, d = 0;
-  std::memcpy(&a, p, 8);  // flags and the lengths
-  std::memcpy(&b, p + 8, 8);
-  std::memcpy(&c, p + kRowKeyHeader - 8, 8);
-  std::uint32_t lengths[5];
-  std::memcpy(lengths, p + 1, sizeof lengths);
-  const char* part = p + kRowKeyHeader;
-  for (const std::uint32_t n : lengths) {
-    a = (a ^ load_head8(part, n)) * kMul;
-    b = (b ^ load_tail8(part, n)) * kMul;
-    if (n > 16) {
-      c = (c ^ load_head8(part + 8, n - 8)) * kMul;
-      d = (d ^ load_tail8(part, n - 8)) * kMul;
-    }
-    a ^= a >> 31;
-    b ^= b >> 29;
-    part += n;
-  }
-  std::uint64_t h = (a ^ (b * 0xD6E8FEB86659FD93ull)) + (c ^ (d >> 7)) * kMul;
-  h ^= h >> 32;
-  h *= 0xD6E8FEB86659FD93ull;
-  return static_cast<std::size_t>(h ^ (h >> 29));
+  // The whole key: identity ARNs carry caller-chosen session names, so a hash
+  // that samples parts of a key lets callers force collisions (and make the
+  // report quadratic).
+  return std::hash<std::string_view>{}(key);
 }
 
 namespace {

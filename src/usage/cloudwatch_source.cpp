@@ -74,8 +74,23 @@ struct FetchState {
   }
 };
 
+void fetch_slices(const aws::JsonClient& logs, const FilterOptions& options, const aws::CallContext& outer,
+                  FetchState& state);
+
+// A fan-out thread: nothing may escape it (std::terminate).
 void run_worker(const aws::JsonClient& logs, const FilterOptions& options, const aws::CallContext& outer,
                 FetchState& state) {
+  try {
+    fetch_slices(logs, options, outer, state);
+  } catch (const std::exception& e) {
+    state.fail(Error{.kind = ErrorKind::kProtocol,
+                     .code = {},
+                     .message = std::string("fetching logs failed: ") + e.what()});
+  }
+}
+
+void fetch_slices(const aws::JsonClient& logs, const FilterOptions& options, const aws::CallContext& outer,
+                  FetchState& state) {
   aws::CallContext call{.deadline = outer.deadline, .cancelled = &state.stop};
   RecordParser records;
   Aggregator local;
@@ -187,8 +202,17 @@ mcp::util::Expected<Aggregate, Error> fetch_filter_log_events(const aws::JsonCli
   {
     std::vector<std::jthread> workers;
     workers.reserve(threads);
-    for (unsigned i = 0; i < threads; ++i)
-      workers.emplace_back([&] { run_worker(logs, options, call, state); });
+    for (unsigned i = 0; i < threads; ++i) {
+      try {
+        workers.emplace_back([&] { run_worker(logs, options, call, state); });
+      } catch (const std::system_error&) {
+        if (workers.empty()) {
+          state.fail(
+              Error{.kind = ErrorKind::kConfig, .code = {}, .message = "no thread available to fetch logs"});
+        }
+        break;  // fewer threads than asked for
+      }
+    }
     // This thread relays cancellation into the workers' flag and reports
     // progress until they finish.
     std::uint64_t reported = ~0ULL;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <simdjson.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -27,6 +28,10 @@ using mcp::util::Expected;
 using mcp::util::unexpected;
 
 constexpr std::size_t kSniffBytes = 4096;
+// Bounds on what one record or one document may take in memory (simdjson
+// needs a few times the input on top).
+constexpr std::size_t kMaxLineBytes = std::size_t{64} << 20;
+constexpr std::size_t kMaxEventsDocumentBytes = std::size_t{512} << 20;
 constexpr auto kProgressInterval = std::chrono::milliseconds(100);
 
 std::string errno_text(int err) {
@@ -256,7 +261,10 @@ Expected<std::vector<FileEntry>, std::string> list_files(const std::string& root
     if (ec) return unexpected(root + ": " + ec.message());
     const fs::directory_entry& entry = *it;
     std::error_code entry_ec;
-    if (!entry.is_regular_file(entry_ec) || !has_log_extension(entry.path())) continue;
+    // Symbolic links are not followed: a directory walk must not leave the
+    // tree it was given (a data directory's files are its own).
+    if (entry.is_symlink(entry_ec) || !entry.is_regular_file(entry_ec) || !has_log_extension(entry.path()))
+      continue;
     const auto size = entry.file_size(entry_ec);
     if (entry_ec) return unexpected(entry.path().string() + ": " + entry_ec.message());
     files.push_back({entry.path().string(), size});
@@ -306,7 +314,7 @@ std::vector<WorkItem> plan_work(const std::vector<FileEntry>& files, unsigned th
     const std::uint64_t size = files[f].size;
     bool split = threads > 1 && size > split_bytes;
     if (split) {
-      const FileHandle fd(::open(files[f].path.c_str(), O_RDONLY | O_CLOEXEC));
+      const FileHandle fd(::open(files[f].path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
       char head[kSniffBytes];
       const auto got =
           fd.get() >= 0 ? pread_full(fd.get(), head, sizeof head, 0) : Expected<std::size_t, int>(0);
@@ -368,10 +376,17 @@ class Worker {
   Worker(ScanState& state, std::function<void()> tick) : state_(state), tick_(std::move(tick)) {}
 
   void run() {
-    for (;;) {
-      const std::size_t i = state_.next_item.fetch_add(1, std::memory_order_relaxed);
-      if (i >= state_.items.size() || state_.should_stop()) return;
-      process(state_.items[i]);
+    // Runs on its own thread: nothing may escape (std::terminate).
+    try {
+      for (;;) {
+        const std::size_t i = state_.next_item.fetch_add(1, std::memory_order_relaxed);
+        if (i >= state_.items.size() || state_.should_stop()) return;
+        process(state_.items[i]);
+      }
+    } catch (const std::bad_alloc&) {
+      state_.fail("out of memory while reading the log files");
+    } catch (const std::exception& e) {
+      state_.fail(std::string("reading the log files failed: ") + e.what());
     }
   }
   Aggregator& aggregator() { return aggregator_; }
@@ -379,8 +394,12 @@ class Worker {
  private:
   void process(const WorkItem& item) {
     const std::string& path = state_.files[item.file].path;
-    const FileHandle fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // O_NONBLOCK: a FIFO swapped in after the listing must not block the scan.
+    const FileHandle fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
     if (fd.get() < 0) return state_.fail(path + ": " + errno_text(errno));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+      return state_.fail(path + ": not a regular file");
 
     bool gzip = false;
     if (item.whole) {
@@ -473,7 +492,12 @@ class Worker {
         std::memmove(buffer_.data(), buffer_.data() + cut, rest);
         base += cut;
       } else {
-        buffer_.reserve(buffer_.capacity() * 2, filled);  // one line fills the whole buffer
+        // One line fills the whole buffer: grow it, up to a bound.
+        if (buffer_.capacity() >= kMaxLineBytes) {
+          return state_.fail(state_.files[item.file].path + ": a line longer than " +
+                             std::to_string(kMaxLineBytes >> 20) + " MiB (not a log record)");
+        }
+        buffer_.reserve(buffer_.capacity() * 2, filled);
       }
       filled = rest;
       start = 0;
@@ -485,6 +509,11 @@ class Worker {
                             std::size_t start, bool eof, Report& report) {
     while (!eof) {
       if (state_.should_stop()) return;
+      if (buffer_.capacity() >= kMaxEventsDocumentBytes) {
+        return state_.fail(path + ": a filter-log-events document larger than " +
+                           std::to_string(kMaxEventsDocumentBytes >> 20) +
+                           " MiB; split it or use JSON lines");
+      }
       buffer_.reserve(buffer_.capacity() * 2, filled);
       auto got = source.read(buffer_.data() + filled, buffer_.capacity() - filled);
       if (!got) return state_.fail(path + ": " + got.error());

@@ -1,5 +1,6 @@
 #include "usage/insights_source.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <thread>
 
@@ -19,8 +20,10 @@ std::uint64_t to_count(std::string_view text) {
   // Insights returns numbers as strings, sums of integers sometimes as "12.0".
   double value = 0;
   const auto* end = text.data() + text.size();
-  if (std::from_chars(text.data(), end, value).ec != std::errc() || value < 0) return 0;
-  return static_cast<std::uint64_t>(value + 0.5);
+  // Hostile or odd values ("inf", "nan", 1e300) must not reach the cast.
+  if (std::from_chars(text.data(), end, value).ec != std::errc() || !(value >= 0)) return 0;
+  constexpr double kMax = 9.0e15;  // far above any real sum, exactly representable
+  return static_cast<std::uint64_t>(std::min(value, kMax) + 0.5);
 }
 
 bool terminal(std::string_view status) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "aws/cost_explorer.hpp"
@@ -43,12 +44,27 @@ bool is_account_id(std::string_view s) {
   return s.size() == 12 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// A region name of any partition: us-east-1, eu-central-2, us-gov-west-1,
+// cn-north-1, us-isob-east-1. Strict, because it becomes part of a host name
+// (logs.<region>.amazonaws.com) that receives signed requests.
 bool is_region_name(std::string_view s) {
-  // e.g. us-east-1, eu-central-2, us-gov-west-1, cn-north-1
-  if (s.empty() || s.size() > 32) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }) &&
-         s.find('-') != std::string_view::npos;
+  const auto letters = [](std::string_view t) {
+    return !t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  };
+  std::vector<std::string_view> parts;
+  for (std::size_t from = 0;;) {
+    const auto dash = s.find('-', from);
+    parts.push_back(s.substr(from, dash == std::string_view::npos ? std::string_view::npos : dash - from));
+    if (dash == std::string_view::npos) break;
+    from = dash + 1;
+  }
+  if (parts.size() < 3 || parts.size() > 4 || parts[0].size() != 2 || !letters(parts[0])) return false;
+  if (parts.size() == 4 && parts[1] != "gov" && parts[1] != "iso" && parts[1] != "isob" && parts[1] != "isof")
+    return false;
+  const std::string_view area = parts[parts.size() - 2];
+  const std::string_view number = parts.back();
+  return letters(area) && area.size() <= 12 && !number.empty() && number.size() <= 2 &&
+         std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool is_log_group_name(std::string_view s) {
@@ -85,6 +101,7 @@ struct UsageService::State {
   std::size_t demo_size = 0;
   // Log group names for completion: region -> (fetched at, names).
   std::map<std::string, std::pair<aws::Clock::time_point, std::vector<std::string>>> group_cache;
+  std::set<std::string> refreshing;  // regions with a refresh queued or running
 };
 
 const std::vector<std::string>& bedrock_regions() {
@@ -322,6 +339,11 @@ ServiceResult<std::shared_ptr<aws::CredentialsProvider>> UsageService::credentia
   }
   if (role.empty()) return options_.credentials;
   std::lock_guard lock(state_->mutex);
+  // Callers choose the account: keep the cache bounded (a cleared entry only
+  // costs one more AssumeRole).
+  constexpr std::size_t kMaxRoles = 64;
+  if (state_->role_providers.size() >= kMaxRoles && !state_->role_providers.contains(role))
+    state_->role_providers.clear();
   auto& provider = state_->role_providers[role];
   if (!provider) {
     aws::AssumeRoleOptions ar;
@@ -370,6 +392,8 @@ ServiceResult<BilledSpend> UsageService::spend(std::int64_t start_day, std::int6
                                                const std::string& account_id,
                                                const aws::CallContext& call) const {
   if (start_day > end_day) return mcp::util::unexpected(invalid("start is after end"));
+  if (!account_id.empty() && !is_account_id(account_id))
+    return mcp::util::unexpected(invalid("aws_account_id must be 12 digits"));
   if (end_day - start_day + 1 > options_.max_days) {
     return mcp::util::unexpected(
         invalid("the window is longer than the limit of " + std::to_string(options_.max_days) + " days"));
@@ -414,6 +438,8 @@ ServiceResult<std::vector<aws::LogGroup>> UsageService::log_groups(const std::st
   if (!is_region_name(r)) return mcp::util::unexpected(invalid("invalid region '" + r + "'"));
   if (!prefix.empty() && !is_log_group_name(prefix))
     return mcp::util::unexpected(invalid("invalid log group prefix '" + prefix + "'"));
+  if (!account_id.empty() && !is_account_id(account_id))
+    return mcp::util::unexpected(invalid("aws_account_id must be 12 digits"));
   if (options_.default_source == "demo") {
     // The demo serves one sample group so the tool works without AWS.
     std::vector<aws::LogGroup> demo;
@@ -445,9 +471,12 @@ std::vector<std::string> UsageService::complete_log_group(const std::string& reg
   const std::string r = region.empty() ? options_.default_region : region;
   std::vector<std::string> out;
   if (options_.default_log_group.starts_with(prefix)) out.push_back(options_.default_log_group);
+  stale = false;
+  if (!is_region_name(r)) return out;  // never a cache key or a fetch for junk
   std::lock_guard lock(state_->mutex);
   const auto it = state_->group_cache.find(r);
-  stale = it == state_->group_cache.end() || aws::Clock::now() - it->second.first >= kFresh;
+  stale = (it == state_->group_cache.end() || aws::Clock::now() - it->second.first >= kFresh) &&
+          state_->refreshing.insert(r).second;  // one refresh per region at a time
   if (it != state_->group_cache.end()) {
     for (const auto& n : it->second.second)
       if (n.starts_with(prefix) && n != options_.default_log_group) out.push_back(n);
@@ -464,6 +493,8 @@ void UsageService::refresh_log_groups(const std::string& region) const {
   if (groups)
     for (const auto& g : *groups) names.push_back(g.name);
   std::lock_guard lock(state_->mutex);
+  state_->refreshing.erase(r);
+  if (!is_region_name(r)) return;
   state_->group_cache[r] = {aws::Clock::now(), std::move(names)};
 }
 

@@ -94,6 +94,13 @@ TEST(UsageService, RejectsBadArgumentsWithClearMessages) {
   EXPECT_NE(problem(with([](auto& r) { r.days = 401; })).find("days must be between"), std::string::npos);
   EXPECT_NE(problem(with([](auto& r) { r.region = "us-east-1; rm"; })).find("invalid region"),
             std::string::npos);
+  // The region becomes part of a host name that receives signed requests.
+  for (const char* bad :
+       {"s3-us-west-2", "us-east", "useast-1", "us-east-1.evil.com", "us-east-123", "a-b-c-d-1"})
+    EXPECT_NE(problem(with([bad](auto& r) { r.region = bad; })).find("invalid region"), std::string::npos)
+        << bad;
+  for (const char* good : {"us-gov-west-1", "cn-north-1", "ap-southeast-4", "eu-central-2"})
+    EXPECT_EQ(problem(with([good](auto& r) { r.region = good; })), "accepted") << good;
   EXPECT_NE(problem(with([](auto& r) { r.log_group = "bad group!"; })).find("invalid log group"),
             std::string::npos);
   EXPECT_NE(problem(with([](auto& r) { r.source = "s3"; })).find("unknown source 's3'"), std::string::npos);
@@ -123,7 +130,9 @@ TEST(UsageService, FileSourcesStayInsideTheDataDirectory) {
   std::ofstream(dir / "data" / "logs" / "a.jsonl")
       << R"({"timestamp":"2026-03-02T10:00:00Z","modelId":"amazon.nova-lite-v1:0","input":{"inputTokenCount":5},"output":{"outputTokenCount":2}})"
       << "\n";
-  std::ofstream(dir / "secret.jsonl") << "{}\n";
+  std::ofstream(dir / "secret.jsonl")
+      << R"({"timestamp":"2026-03-02T10:00:00Z","modelId":"amazon.nova-lite-v1:0","input":{"inputTokenCount":999}})"
+      << "\n";
   std::filesystem::create_symlink(dir / "secret.jsonl", dir / "data" / "link.jsonl");
 
   ServiceOptions o = base_options();
@@ -149,6 +158,12 @@ TEST(UsageService, FileSourcesStayInsideTheDataDirectory) {
     ASSERT_FALSE(r) << bad;
     EXPECT_NE(r.error().message.find("inside the server's data directory"), std::string::npos) << bad;
   }
+  // A directory walk does not follow the link out of the data directory.
+  auto walked = run("file:.");
+  ASSERT_TRUE(walked) << walked.error().message;
+  EXPECT_EQ(walked->aggregate.totals.requests, 1U);
+  EXPECT_EQ(walked->aggregate.totals.input, 5U);
+
   ServiceOptions closed = base_options();
   UsageService no_dir(std::move(closed));
   ReportRequest r;
@@ -225,8 +240,13 @@ TEST(UsageService, CompletesRegionsAndCachedLogGroups) {
   EXPECT_EQ(service.complete_log_group("us-east-1", "/aws/b", stale),
             (std::vector<std::string>{"/aws/bedrock/modelinvocations"}));
   EXPECT_TRUE(stale);
+  service.complete_log_group("us-east-1", "", stale);
+  EXPECT_FALSE(stale);                      // a refresh is already queued: not twice
   service.refresh_log_groups("us-east-1");  // fails (no network): remembered as empty, not retried at once
   service.complete_log_group("us-east-1", "", stale);
+  EXPECT_FALSE(stale);
+  // Junk from the caller is never a cache key or a fetch.
+  EXPECT_EQ(service.complete_log_group(std::string(5000, 'x'), "/aws", stale).size(), 1U);
   EXPECT_FALSE(stale);
 }
 
