@@ -79,6 +79,9 @@ std::optional<pid_t> spawn(const std::string& command, Pipe& out, Pipe& err, std
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out.write.get(), 1);
   posix_spawn_file_actions_adddup2(&actions, err.write.get(), 2);
+  // The server's sockets and files are not the helper's business (a helper
+  // that daemonises would otherwise keep the listening port open).
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   // Own process group (for the kill on timeout), default signal handling
   // (the server ignores SIGPIPE), nothing blocked.
   sigset_t none;

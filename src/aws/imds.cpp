@@ -4,6 +4,7 @@
 
 #include "aws/credential_sources.hpp"
 #include "aws/json_fields.hpp"
+#include "aws/url.hpp"
 #include "mcp/util/strings.hpp"
 
 namespace aws::detail {
@@ -37,8 +38,9 @@ CredentialsResult from_imds(const EnvLookup& env, const Transport& transport,
                             std::chrono::milliseconds timeout, const CallContext& call) {
   const std::string base = endpoint(env);
   if (!parse_url(base)) {
-    return mcp::util::unexpected(error(
-        ErrorKind::kConfig, fmt::format("AWS_EC2_METADATA_SERVICE_ENDPOINT {} is not an http(s) URL", base)));
+    return mcp::util::unexpected(
+        error(ErrorKind::kConfig,
+              fmt::format("AWS_EC2_METADATA_SERVICE_ENDPOINT {} is not an http(s) URL", redact_url(base))));
   }
   auto exchange = [&](std::string method, std::string_view path,
                       std::vector<std::pair<std::string, std::string>> headers) {

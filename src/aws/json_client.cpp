@@ -250,7 +250,7 @@ CallResult JsonClient::call(std::string_view operation, const std::string& body,
     return unexpected(
         make_error(ErrorKind::kConfig, fmt::format("the {} endpoint \"{}\" is not an http(s) URL (check "
                                                    "AWS_ENDPOINT_URL)",
-                                                   svc.service_id, endpoint_)));
+                                                   svc.service_id, redact_url(endpoint_))));
   }
   if (!options_.credentials || !options_.transport)
     return unexpected(

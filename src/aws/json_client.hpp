@@ -44,7 +44,7 @@ struct JsonClientOptions {
   std::shared_ptr<CredentialsProvider> credentials;
   RetryPolicy retry;
   std::shared_ptr<RateLimiter> limiter;  // optional: shared by all callers of one account/region API
-  std::size_t max_response_bytes = std::size_t{64} << 20;
+  std::size_t max_response_bytes = std::size_t{16} << 20;  // FilterLogEvents pages are <= 1 MB
 };
 
 using CallResult = mcp::util::Expected<std::string, Error>;

@@ -142,7 +142,8 @@ CredentialsResult call_sts(std::string_view action, const std::string& form, con
   const Endpoint ep = endpoint_for(region, env);
   const auto url = parse_url(ep.url);
   if (!url)
-    return mcp::util::unexpected(error(ErrorKind::kConfig, fmt::format("bad STS endpoint URL {}", ep.url)));
+    return mcp::util::unexpected(
+        error(ErrorKind::kConfig, fmt::format("bad STS endpoint URL {}", redact_url(ep.url))));
   Jitter jitter;
   Error last;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {

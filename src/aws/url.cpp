@@ -1,5 +1,6 @@
 #include "aws/url.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "mcp/util/strings.hpp"
@@ -61,6 +62,16 @@ std::optional<Url> parse_url(std::string_view text) {
   url.path = path.empty() ? "/" : std::string(path);
   if (q != std::string_view::npos) url.query = std::string(tail.substr(q + 1));
   return url;
+}
+
+std::string redact_url(std::string_view text) {
+  text = text.substr(0, std::min(text.find('?'), text.find('#')));
+  const auto scheme_end = text.find("://");
+  const auto authority_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  const auto authority_end = std::min(text.find('/', authority_start), text.size());
+  const auto at = text.substr(0, authority_end).rfind('@');
+  if (at == std::string_view::npos || at < authority_start) return std::string(text);
+  return std::string(text.substr(0, authority_start)) + "…@" + std::string(text.substr(at + 1));
 }
 
 }  // namespace aws

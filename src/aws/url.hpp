@@ -24,4 +24,8 @@ struct Url {
 // nullopt for anything but an absolute http(s) URL without user info.
 std::optional<Url> parse_url(std::string_view text);
 
+// A configured URL for error messages: without user info, query or fragment
+// (which may hold secrets).
+std::string redact_url(std::string_view text);
+
 }  // namespace aws
