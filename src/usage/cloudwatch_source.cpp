@@ -48,10 +48,13 @@ std::vector<std::int64_t> slice_bounds(std::int64_t start, std::int64_t end, uns
   return bounds;
 }
 
+// Every slice costs at least one request of its own (its last, partial
+// page), so no more slices than threads: under a tight rate limit extra
+// requests are pure loss.
 unsigned slice_count(const FilterOptions& o) {
-  if (o.slices > 0) return o.slices;
   const std::int64_t minutes = std::max<std::int64_t>(1, (o.end_ms - o.start_ms) / 60'000);
-  return static_cast<unsigned>(std::min<std::int64_t>(minutes, 4LL * std::max(1U, o.concurrency)));
+  const unsigned wanted = o.slices > 0 ? o.slices : std::max(1U, o.concurrency);
+  return static_cast<unsigned>(std::min<std::int64_t>(minutes, wanted));
 }
 
 // What the threads of one fetch share.

@@ -22,7 +22,7 @@ struct FilterOptions {
   std::int64_t start_ms = 0;              // inclusive
   std::int64_t end_ms = 0;                // exclusive
   unsigned concurrency = 4;               // parallel slice chains
-  unsigned slices = 0;                    // 0: 4 x concurrency, at most one per minute of window
+  unsigned slices = 0;                    // 0: `concurrency`; at most one per minute of window
   std::uint64_t max_pages = 100'000;      // explicit bound on the whole fetch
   std::uint64_t max_events = 50'000'000;  // ditto
   int page_limit = 10'000;                // FilterLogEvents `limit`

@@ -1,6 +1,7 @@
 #include "usage/service.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -284,10 +285,16 @@ ServiceResult<Report> UsageService::build_report(const ReportQuery& query, const
       }
     }
     if (!done) {
+      // Enough chains in flight to use the request rate (Little's law, with
+      // ~0.3 s per page for latency, transfer and parsing), and no more: each
+      // chain costs an extra, partly filled page.
+      const double in_flight = std::ceil(options_.logs_tps * 0.3);
+      const auto chains = static_cast<unsigned>(
+          std::clamp(in_flight, 1.0, static_cast<double>(std::max(1U, options_.fetch_concurrency))));
       FilterOptions fo{.log_group = query.log_group,
                        .start_ms = query.start_ms,
                        .end_ms = query.end_ms,
-                       .concurrency = options_.fetch_concurrency,
+                       .concurrency = chains,
                        .max_pages = options_.max_pages,
                        .max_events = options_.max_events};
       auto fetched = fetch_filter_log_events(logs, fo, call, progress);
