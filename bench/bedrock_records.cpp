@@ -6,30 +6,16 @@
 #include <vector>
 
 #include "usage/record_parser.hpp"
+#include "usage/splitmix.hpp"
 
 namespace usage_bench {
 namespace {
 
-// splitmix64: small, fast, well mixed.
-class Random {
+// The shared generator, with chances in whole percent.
+class Random : public usage::SplitMix64 {
  public:
-  explicit Random(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    state_ += 0x9E3779B97F4A7C15ull;
-    std::uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  std::uint64_t between(std::uint64_t lo, std::uint64_t hi) { return lo + next() % (hi - lo + 1); }
+  using SplitMix64::SplitMix64;
   bool chance(unsigned percent) { return next() % 100 < percent; }
-  template <class T, std::size_t N>
-  const T& pick(const T (&items)[N]) {
-    return items[next() % N];
-  }
-
- private:
-  std::uint64_t state_;
 };
 
 // --- Text ---------------------------------------------------------------------

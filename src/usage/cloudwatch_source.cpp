@@ -21,23 +21,6 @@ Error protocol_error(std::string what) {
   return Error{.kind = ErrorKind::kProtocol, .code = {}, .message = "FilterLogEvents: " + std::move(what)};
 }
 
-void add_parsed(ParseOutcome outcome, const UsageRow& row, Aggregator& out) {
-  switch (outcome) {
-    case ParseOutcome::kRecord:
-      out.add(row);
-      break;
-    case ParseOutcome::kNonJson:
-      out.skip_non_json();
-      break;
-    case ParseOutcome::kBadTimestamp:
-      out.skip_bad_timestamp();
-      break;
-    case ParseOutcome::kNotInvocation:
-      out.skip_not_invocation();
-      break;
-  }
-}
-
 // Boundaries of `n` equal slices of [start, end).
 std::vector<std::int64_t> slice_bounds(std::int64_t start, std::int64_t end, unsigned n) {
   std::vector<std::int64_t> bounds;

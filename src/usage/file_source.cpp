@@ -58,24 +58,11 @@ std::string_view strip_export_prefix(std::string_view line) {
 
 void add_outcome(ParseOutcome outcome, const UsageRow& row, std::int64_t timestamp_ms, std::int64_t start_ms,
                  std::int64_t end_ms, Aggregator& out) {
-  switch (outcome) {
-    case ParseOutcome::kRecord:
-      if (timestamp_ms >= start_ms && timestamp_ms < end_ms) {
-        out.add(row);
-      } else {
-        out.skip_out_of_window();
-      }
-      break;
-    case ParseOutcome::kNonJson:
-      out.skip_non_json();
-      break;
-    case ParseOutcome::kBadTimestamp:
-      out.skip_bad_timestamp();
-      break;
-    case ParseOutcome::kNotInvocation:
-      out.skip_not_invocation();
-      break;
+  if (outcome == ParseOutcome::kRecord && (timestamp_ms < start_ms || timestamp_ms >= end_ms)) {
+    out.skip_out_of_window();
+    return;
   }
+  add_parsed(outcome, row, out);
 }
 
 // --- Byte sources --------------------------------------------------------------

@@ -319,4 +319,21 @@ bool parse_day(std::string_view text, std::int64_t& day) {
   return true;
 }
 
+void add_parsed(ParseOutcome outcome, const UsageRow& row, Aggregator& out) {
+  switch (outcome) {
+    case ParseOutcome::kRecord:
+      out.add(row);
+      break;
+    case ParseOutcome::kNonJson:
+      out.skip_non_json();
+      break;
+    case ParseOutcome::kBadTimestamp:
+      out.skip_bad_timestamp();
+      break;
+    case ParseOutcome::kNotInvocation:
+      out.skip_not_invocation();
+      break;
+  }
+}
+
 }  // namespace usage

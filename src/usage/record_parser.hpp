@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "usage/aggregate.hpp"
 #include "usage/usage_row.hpp"
 
 namespace usage {
@@ -46,6 +47,9 @@ class RecordParser {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Adds a parsed record to `out`, or counts why it was skipped.
+void add_parsed(ParseOutcome outcome, const UsageRow& row, Aggregator& out);
 
 // "2026-03-02T14:07:31Z" -> milliseconds since the epoch; false when invalid.
 // Also accepted: a ' ' instead of 'T', fractional seconds (any number of

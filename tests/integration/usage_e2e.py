@@ -200,7 +200,7 @@ def main():
 
         # --- Throttling storm and injected failures: same answer ---
         double.reset()
-        double.config(page_events=60, throttle={"FilterLogEvents": 20}, throttle_next={"FilterLogEvents": 3},
+        double.config(page_events=60, throttle={"FilterLogEvents": 5}, throttle_next={"FilterLogEvents": 3},
                       fail_next_5xx={"FilterLogEvents": 2})
         rc, got, err = report(binary, env, "--source", "cloudwatch", "--fetch-concurrency", "8", "--logs-tps", "100")
         check("report survives a throttling storm", rc == 0, err)
