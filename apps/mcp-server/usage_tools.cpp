@@ -275,8 +275,8 @@ Task<ToolResult> list_groups(std::shared_ptr<const usage::UsageService> service,
 
 }  // namespace
 
-void register_usage_features(mcp::Server& server, std::shared_ptr<const usage::UsageService> service,
-                             std::shared_ptr<mcp::WorkerPool> pool, UsageToolsOptions options) {
+void register_usage_features(mcp::Server& server, const std::shared_ptr<const usage::UsageService>& service,
+                             const std::shared_ptr<mcp::WorkerPool>& pool, UsageToolsOptions options) {
   const usage::ServiceOptions& o = service->options();
   mcp::ToolAnnotations read_only;
   read_only.read_only_hint = true;

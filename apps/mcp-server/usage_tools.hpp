@@ -16,7 +16,7 @@ struct UsageToolsOptions {
   std::chrono::seconds report_timeout{280};  // longest a report may take
 };
 
-void register_usage_features(mcp::Server& server, std::shared_ptr<const usage::UsageService> service,
-                             std::shared_ptr<mcp::WorkerPool> pool, UsageToolsOptions options);
+void register_usage_features(mcp::Server& server, const std::shared_ptr<const usage::UsageService>& service,
+                             const std::shared_ptr<mcp::WorkerPool>& pool, UsageToolsOptions options);
 
 }  // namespace bedrock_usage

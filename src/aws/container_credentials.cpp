@@ -50,7 +50,7 @@ std::optional<std::string> authorization(const EnvLookup& env, Error& failure) {
   std::string token;
   if (auto file = non_empty(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
     std::string why;
-    auto text = read_small_file(*file, 16 * 1024, why);
+    auto text = read_small_file(*file, std::size_t{16} * 1024, why);
     if (!text) {
       failure = error(ErrorKind::kCredentials,
                       fmt::format("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {}: {}", *file, why));
@@ -111,7 +111,7 @@ CredentialsResult from_container(const EnvLookup& env, const Transport& transpor
   request.headers.add("Accept", "application/json");
   if (!auth->empty()) request.headers.add("Authorization", *auth);
   request.timeout = call.remaining(kTimeout);
-  request.max_response_bytes = 64 * 1024;
+  request.max_response_bytes = std::size_t{64} * 1024;
   const std::string where = fmt::format("container credentials endpoint {}{}", url->origin(), url->path);
   auto result = transport(request, call);
   if (!result) {

@@ -79,7 +79,7 @@ CredentialsResult from_web_identity(const std::string& token_file, const std::st
   // Re-read on every refresh: the orchestrator (EKS, GitHub Actions)
   // rotates the token in place.
   std::string why;
-  const auto token = read_small_file(token_file, 64 * 1024, why);
+  const auto token = read_small_file(token_file, std::size_t{64} * 1024, why);
   if (!token) {
     return mcp::util::unexpected(
         Error{ErrorKind::kCredentials,

@@ -43,14 +43,14 @@ CredentialsResult from_imds(const EnvLookup& env, const Transport& transport,
               fmt::format("AWS_EC2_METADATA_SERVICE_ENDPOINT {} is not an http(s) URL", redact_url(base))));
   }
   auto exchange = [&](std::string method, std::string_view path,
-                      std::vector<std::pair<std::string, std::string>> headers) {
+                      const std::vector<std::pair<std::string, std::string>>& headers) {
     mcp::http::ClientRequest r;
     r.method = std::move(method);
     r.url = base + std::string(path);
     for (auto& [k, v] : headers) r.headers.add(std::move(k), std::move(v));
     r.timeout = call.remaining(timeout);
     r.connect_timeout = r.timeout;
-    r.max_response_bytes = 64 * 1024;
+    r.max_response_bytes = std::size_t{64} * 1024;
     return transport(r, call);
   };
   auto cancelled_or = [&](Error e) -> CredentialsResult {

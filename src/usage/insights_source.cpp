@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <thread>
 
 #include "aws/logs.hpp"
@@ -23,7 +24,7 @@ std::uint64_t to_count(std::string_view text) {
   // Hostile or odd values ("inf", "nan", 1e300) must not reach the cast.
   if (std::from_chars(text.data(), end, value).ec != std::errc() || !(value >= 0)) return 0;
   constexpr double kMax = 9.0e15;  // far above any real sum, exactly representable
-  return static_cast<std::uint64_t>(std::min(value, kMax) + 0.5);
+  return static_cast<std::uint64_t>(std::llround(std::min(value, kMax)));
 }
 
 bool terminal(std::string_view status) {

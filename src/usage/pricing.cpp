@@ -10,7 +10,7 @@
 
 namespace usage {
 namespace embedded {
-extern const std::string_view kBundledPrices;
+extern const std::string_view kBundledPrices;  // NOLINT(readability-identifier-naming): generated
 }
 
 namespace {
@@ -255,7 +255,10 @@ struct PriceTableAccess {
           why = "cache prices contradict \"cache\": false";
         }
         if (!why.empty()) {
-          error = "regions[\"" + region + "\"]: " + why;
+          error = "regions[\"";
+          error += region;
+          error += "\"]: ";
+          error += why;
           return false;
         }
         out.regions.emplace_back(region, rates);
@@ -349,11 +352,11 @@ mcp::util::Expected<PriceTable, std::string> PriceTable::parse(std::string_view 
 }
 
 PriceTable PriceTable::bundled() {
-  static const PriceTable table = [] {
+  static const PriceTable kTable = [] {
     auto parsed = PriceTable::parse(embedded::kBundledPrices);
     return parsed ? std::move(parsed.value()) : PriceTable{};
   }();
-  return table;
+  return kTable;
 }
 
 std::optional<Price> PriceTable::lookup(std::string_view model_id, std::string_view region) const {

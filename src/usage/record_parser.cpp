@@ -290,7 +290,8 @@ bool parse_iso_timestamp(std::string_view text, std::int64_t& epoch_ms) {
   if (i != n) return false;
 
   const std::int64_t days = days_from_civil(year, month, day);
-  const std::int64_t seconds = ((days * 24 + hour) * 60 + minute) * 60 + second - offset_minutes * 60;
+  const std::int64_t seconds =
+      ((days * 24 + hour) * 60 + minute) * 60 + second - std::int64_t{offset_minutes} * 60;
   epoch_ms = seconds * 1000 + millis;
   return true;
 }

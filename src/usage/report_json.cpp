@@ -103,7 +103,7 @@ json boolean_schema() {
   return {{"type", "boolean"}};
 }
 
-json object_schema(json properties, std::vector<std::string> required) {
+json object_schema(json properties, const std::vector<std::string>& required) {
   json schema = {{"type", "object"}, {"properties", std::move(properties)}, {"additionalProperties", false}};
   if (!required.empty()) schema["required"] = std::move(required);
   return schema;
@@ -137,7 +137,8 @@ json counts_schema_with(json extra) {
   return object_schema(std::move(properties), std::move(required));
 }
 
-const char* const kBreakdowns[] = {"regions", "models", "users", "operations", "inferenceProfiles", "errors"};
+constexpr const char* kBreakdowns[] = {"regions",           "models", "users", "operations",
+                                       "inferenceProfiles", "errors"};
 
 json estimate_schema() {
   json line = counts_schema_with({{"region", string_schema()},

@@ -213,6 +213,7 @@ SpendSummary summarize_spend(const BilledSpend& spend) {
   }
   auto by_cost = [](std::map<std::string, SpendRow>& rows) {
     std::vector<SpendRow> out;
+    out.reserve(rows.size());
     for (auto& [key, row] : rows) out.push_back(std::move(row));
     std::stable_sort(out.begin(), out.end(),
                      [](const SpendRow& a, const SpendRow& b) { return a.usd > b.usd; });

@@ -75,7 +75,7 @@ const TS_FACTS = {
 };
 
 const OUR_FACTS = {
-  tools: ['greet', 'multi-greet'],
+  tools: ['get_bedrock_spend', 'get_bedrock_usage_report', 'greet', 'list_bedrock_log_groups', 'multi-greet'],
   resource: {
     name: 'greeting-resource',
     uri: 'https://example.com/greetings/default',

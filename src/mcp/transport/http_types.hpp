@@ -67,7 +67,7 @@ class Responder {
   virtual std::shared_ptr<Stream> stream(int status, Headers headers) = 0;
   // Runs once if the peer goes away before the answer starts (adapters that
   // cannot tell, like Lambda's, never run it).
-  virtual void on_close(std::function<void()> fn) { (void)fn; }
+  virtual void on_close(std::function<void()> /*fn*/) {}  // NOLINT(performance-unnecessary-value-param)
 };
 
 std::string_view reason_phrase(int status);
