@@ -140,7 +140,7 @@ TEST(AwsUrl, Parses) {
 TEST(AwsUrl, RedactsSecretsForMessages) {
   EXPECT_EQ(redact_url("https://user:pass@proxy.example:8443/p?token=x#f"), "https://…@proxy.example:8443/p");
   EXPECT_EQ(redact_url("http://127.0.0.1:4566/path?X-Amz-Security-Token=abc"), "http://127.0.0.1:4566/path");
-  EXPECT_EQ(redact_url("user:pw@host/x"), "…@host/x");  // no scheme: still no user info
+  EXPECT_EQ(redact_url("user:pw@host/x"), "…@host/x");      // no scheme: still no user info
   EXPECT_EQ(redact_url("https://h/p@q"), "https://h/p@q");  // '@' in the path is not user info
 }
 
