@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "aws/config.hpp"
+#include "aws/credentials.hpp"
+#include "aws/json_client.hpp"
 #include "aws/transport.hpp"
 
 namespace aws::testing {
@@ -110,6 +112,19 @@ inline std::string iso_in(std::chrono::seconds offset) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return buf;
+}
+
+// A client for `service` in us-east-1 on `fake`, with fixed credentials and
+// millisecond retry delays.
+inline JsonClient client_for(FakeTransport& fake, ServiceInfo service) {
+  JsonClientOptions o;
+  o.service = std::move(service);
+  o.region = "us-east-1";
+  o.env = env_of({});
+  o.transport = fake.transport();
+  o.credentials = static_provider(Credentials{"AKID", "S", ""});
+  o.retry.base = std::chrono::milliseconds{1};
+  return JsonClient(std::move(o));
 }
 
 }  // namespace aws::testing

@@ -10,21 +10,11 @@ namespace aws {
 namespace {
 
 using nlohmann::json;
+using testing::client_for;
 using testing::env_of;
 using testing::FakeTransport;
 using testing::header;
 using testing::reply;
-
-JsonClient ce_client(FakeTransport& fake) {
-  JsonClientOptions o;
-  o.service = cost_explorer_service();
-  o.region = "us-east-1";
-  o.env = env_of({});
-  o.transport = fake.transport();
-  o.credentials = static_provider(Credentials{"AKID", "S", ""});
-  o.retry.base = std::chrono::milliseconds{1};
-  return JsonClient(std::move(o));
-}
 
 constexpr const char* kCostPage1 = R"json({
   "GroupDefinitions":[{"Type":"DIMENSION","Key":"SERVICE"},{"Type":"DIMENSION","Key":"USAGE_TYPE"}],
@@ -79,7 +69,7 @@ TEST(AwsCostExplorer, FollowsPagesAndParses) {
   CostQuery query;
   query.start = "2026-02-01";
   query.end = "2026-02-03";
-  auto r = get_cost_and_usage(ce_client(fake), query, CallContext{});
+  auto r = get_cost_and_usage(client_for(fake, cost_explorer_service()), query, CallContext{});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->pages, 2);
   EXPECT_FALSE(r->truncated);
@@ -115,7 +105,7 @@ TEST(AwsCostExplorer, PagesAreBounded) {
   };
   CostQuery query;
   query.max_pages = 3;
-  auto r = get_cost_and_usage(ce_client(fake), query, CallContext{});
+  auto r = get_cost_and_usage(client_for(fake, cost_explorer_service()), query, CallContext{});
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->truncated);
   EXPECT_EQ(r->pages, 3);
@@ -150,7 +140,8 @@ TEST(AwsCostExplorer, BedrockServices) {
     return reply(200,
                  R"({"DimensionValues":[{"Value":"Amazon Bedrock Service"},{"Value":"Something Else"}]})");
   };
-  auto r = bedrock_services(ce_client(fake), "2026-02-01", "2026-03-01", CallContext{});
+  auto r =
+      bedrock_services(client_for(fake, cost_explorer_service()), "2026-02-01", "2026-03-01", CallContext{});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(*r, (std::vector<std::string>{"Amazon Bedrock", "Amazon Bedrock Service",
                                           "Claude 3 Haiku (Amazon Bedrock Edition)"}));

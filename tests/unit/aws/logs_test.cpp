@@ -10,21 +10,11 @@ namespace aws {
 namespace {
 
 using nlohmann::json;
+using testing::client_for;
 using testing::env_of;
 using testing::FakeTransport;
 using testing::header;
 using testing::reply;
-
-JsonClient client_for(FakeTransport& fake, ServiceInfo service) {
-  JsonClientOptions o;
-  o.service = std::move(service);
-  o.region = "us-east-1";
-  o.env = env_of({});
-  o.transport = fake.transport();
-  o.credentials = static_provider(Credentials{"AKID", "S", ""});
-  o.retry.base = std::chrono::milliseconds{1};
-  return JsonClient(std::move(o));
-}
 
 TEST(AwsLogs, FilterLogEventsBody) {
   json j =

@@ -7,6 +7,8 @@
 
 using namespace usage;
 
+#include "usage_test_support.hpp"
+
 namespace {
 
 UsageRow make_row(std::int64_t day, std::string_view region, std::string_view model, std::string_view user,
@@ -44,20 +46,7 @@ std::string rm_key(std::string_view region, std::string_view model) {
   return std::string(region) + kKeySeparator + std::string(model);
 }
 
-void expect_same(const Aggregate& a, const Aggregate& b) {
-  EXPECT_EQ(a.totals, b.totals);
-  EXPECT_EQ(a.by_day, b.by_day);
-  EXPECT_EQ(a.by_region, b.by_region);
-  EXPECT_EQ(a.by_model, b.by_model);
-  EXPECT_EQ(a.by_user, b.by_user);
-  EXPECT_EQ(a.by_operation, b.by_operation);
-  EXPECT_EQ(a.by_model_id, b.by_model_id);
-  EXPECT_EQ(a.by_error_code, b.by_error_code);
-  EXPECT_EQ(a.by_region_model_id, b.by_region_model_id);
-  EXPECT_EQ(a.skipped.total(), b.skipped.total());
-  EXPECT_EQ(a.skipped.non_json, b.skipped.non_json);
-  EXPECT_EQ(a.skipped.out_of_window, b.skipped.out_of_window);
-}
+using usage::testing::expect_same;
 
 constexpr std::string_view kAlice =
     "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Dev_0123/alice@example.com";

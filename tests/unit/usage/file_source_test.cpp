@@ -13,6 +13,8 @@
 #include "usage/demo_dataset.hpp"
 
 using namespace usage;
+#include "usage_test_support.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -107,21 +109,7 @@ std::int64_t ms(std::string_view iso) {
   return v;
 }
 
-void expect_same(const Aggregate& a, const Aggregate& b) {
-  EXPECT_EQ(a.totals, b.totals);
-  EXPECT_EQ(a.by_day, b.by_day);
-  EXPECT_EQ(a.by_region, b.by_region);
-  EXPECT_EQ(a.by_model, b.by_model);
-  EXPECT_EQ(a.by_user, b.by_user);
-  EXPECT_EQ(a.by_operation, b.by_operation);
-  EXPECT_EQ(a.by_model_id, b.by_model_id);
-  EXPECT_EQ(a.by_error_code, b.by_error_code);
-  EXPECT_EQ(a.by_region_model_id, b.by_region_model_id);
-  EXPECT_EQ(a.skipped.non_json, b.skipped.non_json);
-  EXPECT_EQ(a.skipped.bad_timestamp, b.skipped.bad_timestamp);
-  EXPECT_EQ(a.skipped.not_invocation, b.skipped.not_invocation);
-  EXPECT_EQ(a.skipped.out_of_window, b.skipped.out_of_window);
-}
+using usage::testing::expect_same;
 
 void expect_three_records(const Aggregate& a) {
   EXPECT_EQ(a.totals.requests, 3u);
