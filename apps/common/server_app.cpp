@@ -8,13 +8,58 @@
 #include <iostream>
 
 #include "common/auth_setup.hpp"
+#include "mcp/lambda/runtime.hpp"
 #include "mcp/net/http_server.hpp"
 #include "mcp/transport/streamable_http.hpp"
 #include "mcp/util/strings.hpp"
 
 namespace mcp::app {
 
+namespace {
+
+// Where requests come from: a listening HTTP server, or the Lambda Runtime
+// API loop when AWS_LAMBDA_RUNTIME_API is set.
+class Front {
+ public:
+  Front(const std::string& lambda_api, lambda::RuntimeOptions lambda_options,
+        const net::HttpServerOptions& http_options, const util::Logger& log) {
+    if (lambda_api.empty()) {
+      http_ = std::make_unique<net::HttpServer>(http_options, log);
+    } else {
+      lambda_options.api = lambda_api;
+      lambda_ = std::make_unique<lambda::Runtime>(std::move(lambda_options), log);
+    }
+  }
+  bool lambda() const { return lambda_ != nullptr; }
+  Executor& executor() { return lambda_ ? lambda_->executor() : http_->executor(); }
+  net::HttpServer& http() { return *http_; }
+  lambda::Runtime& runtime() { return *lambda_; }
+  void set_handler(const std::function<void(http::Request, std::shared_ptr<http::Responder>)>& handler) {
+    if (lambda_) {
+      lambda_->set_handler(handler);
+    } else {
+      http_->set_handler(handler);
+    }
+  }
+
+ private:
+  std::unique_ptr<net::HttpServer> http_;
+  std::unique_ptr<lambda::Runtime> lambda_;
+};
+
+}  // namespace
+
 int run_server_app(int argc, char** argv, const ServerApp& app) {
+  // Lambda mode: the process is a custom runtime; start-up failures are also
+  // reported to /runtime/init/error so that the caller sees why.
+  const char* lambda_env = std::getenv("AWS_LAMBDA_RUNTIME_API");
+  const std::string lambda_api = lambda_env != nullptr ? lambda_env : "";
+  const auto init_failed = [&](const std::string& message, int code) {
+    std::cerr << app.program << ": " << message << "\n";
+    if (!lambda_api.empty()) lambda::report_init_error(lambda_api, "Runtime.ConfigError", message);
+    return code;
+  };
+
   CLI::App cli{app.description, app.program};
   std::string host = "127.0.0.1";
   int port = 3000;
@@ -29,6 +74,8 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   long sse_retry_ms = 1000;
   long session_idle_s = 1800;
   long request_timeout_s = 300;
+  std::string lambda_mode = "streaming";
+  long lambda_margin_ms = 1000;
   cli.add_option("--host", host, "Address to listen on")->envname("MCP_HOST")->capture_default_str();
   cli.add_option("--port", port, "Port to listen on (0 picks a free port)")
       ->envname("MCP_PORT")
@@ -77,6 +124,16 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
       ->envname("MCP_REQUEST_TIMEOUT_SECONDS")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cli.add_option("--lambda-response-mode", lambda_mode,
+                 "In Lambda: streaming (API Gateway REST streaming, RESPONSE_STREAM Function URLs) or buffered")
+      ->envname("MCP_LAMBDA_RESPONSE_MODE")
+      ->check(CLI::IsMember({"streaming", "buffered"}))
+      ->capture_default_str();
+  cli.add_option("--lambda-deadline-margin-ms", lambda_margin_ms,
+                 "In Lambda: end requests with a clear error this long before the invocation deadline")
+      ->envname("MCP_LAMBDA_DEADLINE_MARGIN_MS")
+      ->check(CLI::Range(0L, 60000L))
+      ->capture_default_str();
   AuthFlags auth_flags;
   add_auth_flags(cli, auth_flags);
   if (app.add_options) app.add_options(cli);
@@ -89,26 +146,30 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every usage error exits 2, like our own checks.
-    return cli.exit(e) == 0 ? 0 : 2;
+    const int code = cli.exit(e) == 0 ? 0 : 2;
+    if (code != 0 && !lambda_api.empty()) lambda::report_init_error(lambda_api, "Runtime.ConfigError", e.what());
+    return code;
   }
 
   util::LogLevel level = util::LogLevel::kInfo;
   if (!util::parse_log_level(log_level, level)) {
-    std::cerr << app.program << ": invalid --log-level '" << log_level
-              << "' (use debug, info, warn, error or off)\n";
-    return 2;
+    return init_failed("invalid --log-level '" + log_level + "' (use debug, info, warn, error or off)", 2);
   }
   if (endpoint.empty() || endpoint.front() != '/') {
-    std::cerr << app.program << ": --endpoint must start with '/' (got '" << endpoint << "')\n";
-    return 2;
+    return init_failed("--endpoint must start with '/' (got '" + endpoint + "')", 2);
   }
   util::Logger log(level);
 
   const char* secret_env = std::getenv("MCP_SESSION_SECRET");
   std::string secret = secret_env != nullptr ? secret_env : "";
   if (!secret.empty() && secret.size() < 16) {
-    std::cerr << app.program << ": MCP_SESSION_SECRET must be at least 16 characters\n";
-    return 2;
+    return init_failed("MCP_SESSION_SECRET must be at least 16 characters", 2);
+  }
+  if (!lambda_api.empty()) {
+    // API Gateway and Function URLs are public front doors whose view of the
+    // request (scheme, domain, stage) arrives in the event, never from the caller.
+    host = "0.0.0.0";
+    auth_flags.trust_proxy = true;
   }
 
   ServerOptions server_options;
@@ -117,8 +178,7 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   server_options.state_secret = secret.empty() ? std::string() : "request-state:" + secret;
   Server server(server_options);
   if (const std::string problem = app.register_features(server, log); !problem.empty()) {
-    std::cerr << app.program << ": " << problem << "\n";
-    return 2;
+    return init_failed(problem, 2);
   }
 
   net::HttpServerOptions http_options;
@@ -127,12 +187,15 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   http_options.max_body_bytes = max_body;
   http_options.max_connections = max_connections;
   http_options.response_timeout = std::chrono::seconds(request_timeout_s);
-  net::HttpServer http_server(http_options, log);
+  lambda::RuntimeOptions lambda_options;
+  lambda_options.mode = lambda_mode == "buffered" ? lambda::ResponseMode::kBuffered : lambda::ResponseMode::kStreaming;
+  lambda_options.deadline_margin = std::chrono::milliseconds(lambda_margin_ms);
+  lambda_options.max_event_bytes = max_body + max_body / 3 + 64 * 1024;  // base64 bodies and the envelope
+  Front front(lambda_api, lambda_options, http_options, log);
 
-  auto auth_stack = AuthStack::create(auth_flags, endpoint, host, http_server.executor(), log);
+  auto auth_stack = AuthStack::create(auth_flags, endpoint, host, front.executor(), log);
   if (!auth_stack) {
-    std::cerr << app.program << ": " << auth_stack.error() << "\n";
-    return 2;
+    return init_failed(auth_stack.error(), 2);
   }
   AuthStack& auth = **auth_stack;
 
@@ -147,13 +210,37 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   transport_options.sse_retry = std::chrono::milliseconds(sse_retry_ms);
   transport_options.session_idle_timeout = std::chrono::seconds(session_idle_s);
   transport_options.session_secret = secret.empty() ? std::string() : "session-id:" + secret;
-  transport::StreamableHttpTransport transport(server, http_server.executor(), transport_options, log);
+  transport::StreamableHttpTransport transport(server, front.executor(), transport_options, log);
   transport.set_access_control(auth.access_control());
 
-  http_server.set_handler([&transport, &auth](http::Request req, std::shared_ptr<http::Responder> responder) {
+  front.set_handler([&transport, &auth](http::Request req, std::shared_ptr<http::Responder> responder) {
     if (auth.route(req, responder)) return;
     transport.handle(std::move(req), std::move(responder));
   });
+  const auto warn_secret = [&log, &secret] {
+    if (secret.empty()) {
+      log.warn(
+          "MCP_SESSION_SECRET is not set: session ids are signed with a random per-process key, so sessions "
+          "do not survive a restart or move between instances");
+    }
+  };
+
+  if (front.lambda()) {
+    // No network I/O before the first event: the key set is fetched when
+    // the first token needs it, so a cold start is only process start-up.
+    log.info("lambda runtime ready", {{"server", app.info.name},
+                                      {"version", app.info.version},
+                                      {"auth", auth.describe()},
+                                      {"responseMode", lambda_mode}});
+    warn_secret();
+    transport.start();
+    const int code = front.runtime().run();
+    transport.close();
+    front.runtime().poll();
+    return code;
+  }
+
+  net::HttpServer& http_server = front.http();
   http_server.set_shutdown_hooks([&transport] { transport.begin_shutdown(); },
                                  [&transport] { return transport.idle(); });
 
@@ -161,8 +248,7 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   try {
     bound = http_server.listen();
   } catch (const std::exception& e) {
-    std::cerr << app.program << ": " << e.what() << "\n";
-    return 1;
+    return init_failed(e.what(), 1);
   }
   const std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   const std::string url = fmt::format("http://{}:{}{}", shown_host, bound, endpoint);
@@ -176,11 +262,7 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
     std::printf("%s\n", url.c_str());
     std::fflush(stdout);
   }
-  if (secret.empty()) {
-    log.warn(
-        "MCP_SESSION_SECRET is not set: session ids are signed with a random per-process key, so sessions "
-        "do not survive a restart or move between instances");
-  }
+  warn_secret();
   transport.start();
   auth.start();
   http_server.run();

@@ -21,6 +21,9 @@ const Json& Context::client_capabilities() const {
 const Json& Context::client_info() const {
   return state_->info.client_info;
 }
+std::optional<std::chrono::steady_clock::time_point> Context::deadline() const {
+  return state_->info.deadline;
+}
 const Json& Context::meta() const {
   static const Json kNone;
   const Json& params = state_->request.params;

@@ -67,6 +67,8 @@ struct RequestInfo {
   bool logging_enabled = true;
   LoggingLevel min_log_level = LoggingLevel::kDebug;
   std::shared_ptr<const AuthInfo> auth;
+  // The latest time the answer may arrive (a Lambda invocation deadline), if any.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 namespace detail {
@@ -87,6 +89,9 @@ class Context {
   const AuthInfo* auth() const;
   Executor& executor() const;
   bool cancelled() const;
+  // When the answer must be complete (Lambda), if the transport knows; work
+  // that could outlive it should stop early with a clear error.
+  std::optional<std::chrono::steady_clock::time_point> deadline() const;
 
   bool has_progress_token() const;
   void progress(double progress, std::optional<double> total = std::nullopt, std::string message = {});

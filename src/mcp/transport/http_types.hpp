@@ -2,6 +2,7 @@
 // The HTTP exchange model shared by every adapter (Beast server, Lambda
 // Runtime API loop, tests): a request value in, and a Responder that either
 // sends one complete response or opens a stream of chunks.
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -36,6 +37,9 @@ struct Request {
   Headers headers;
   std::string body;
   std::string remote_address;
+  // When the answer must be complete: a Lambda invocation's deadline less a
+  // safety margin. The plain HTTP server sets none.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 
   std::string_view path() const;
   std::string_view query() const;

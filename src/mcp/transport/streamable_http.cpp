@@ -708,6 +708,7 @@ void StreamableHttpTransport::Impl::handle_post(http::Request& req,
   info.logging_enabled = true;
   info.min_log_level = session->state.log_level.value_or(LoggingLevel::kDebug);
   info.auth = auth;
+  info.deadline = req.deadline;
 
   std::vector<json_rpc::Request> requests;
   std::vector<std::pair<std::optional<Id>, Error>> invalid;
@@ -877,6 +878,7 @@ void StreamableHttpTransport::Impl::handle_modern(http::Request& req, json_rpc::
   info.client_capabilities = *caps;
   info.client_info = object_or_empty(meta.value(protocol::meta::kClientInfo, Json::object()));
   info.auth = auth;
+  info.deadline = req.deadline;
   // Log notifications are opt-in per request in 2026-07-28.
   info.logging_enabled = false;
   if (const auto lvl = meta.find(protocol::meta::kLogLevel); lvl != meta.end() && lvl->is_string()) {

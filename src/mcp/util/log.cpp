@@ -47,14 +47,19 @@ void Logger::log(LogLevel level, std::string_view msg, const nlohmann::json& fie
   if (!enabled(level)) return;
   std::string line = fmt::format(R"({{"ts":"{}","level":"{}","msg":)", iso8601_utc_now(), to_string(level));
   line += nlohmann::json(std::string(msg)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (fields.is_object()) {
-    for (const auto& [key, value] : fields.items()) {
+  const auto append = [&line](const nlohmann::json& object) {
+    for (const auto& [key, value] : object.items()) {
       line += ',';
       line += nlohmann::json(key).dump();
       line += ':';
       line += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
+  };
+  {
+    const std::lock_guard lock(context_->mutex);
+    append(context_->fields);
   }
+  if (fields.is_object()) append(fields);
   line += "}\n";
   const char* p = line.data();
   std::size_t left = line.size();
@@ -64,6 +69,16 @@ void Logger::log(LogLevel level, std::string_view msg, const nlohmann::json& fie
     p += n;
     left -= static_cast<std::size_t>(n);
   }
+}
+
+void Logger::set_context(const std::string& key, std::string value) const {
+  const std::lock_guard lock(context_->mutex);
+  context_->fields[key] = std::move(value);
+}
+
+void Logger::clear_context() const {
+  const std::lock_guard lock(context_->mutex);
+  context_->fields = nlohmann::json::object();
 }
 
 }  // namespace mcp::util

@@ -3,7 +3,10 @@
 // write(2) so that lines from different threads never interleave and nothing
 // is buffered when Lambda freezes the process. There is no global logger: the
 // application owns one and hands references to the components that log.
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 namespace mcp::util {
@@ -35,9 +38,20 @@ class Logger {
     log(LogLevel::kError, msg, fields);
   }
 
+  // Adds a field to every line until cleared (Lambda's requestId), from any
+  // thread. Copies of a logger share these fields.
+  void set_context(const std::string& key, std::string value) const;
+  void clear_context() const;
+
  private:
+  struct SharedFields {
+    std::mutex mutex;
+    nlohmann::json fields = nlohmann::json::object();
+  };
+
   LogLevel min_;
   int fd_;
+  std::shared_ptr<SharedFields> context_ = std::make_shared<SharedFields>();
 };
 
 }  // namespace mcp::util
