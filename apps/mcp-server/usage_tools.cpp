@@ -121,8 +121,17 @@ std::string string_arg(const Json& args, const char* name) {
   return it != args.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-aws::CallContext call_context(const mcp::BlockingJob& job, std::chrono::seconds timeout) {
-  return aws::CallContext{.deadline = aws::Clock::now() + timeout, .cancelled = &job.cancel_flag()};
+// AWS work ends at the report timeout or, sooner, when the request must be
+// answered (a Lambda invocation's deadline), so the caller gets a clear
+// error instead of a killed invocation.
+aws::Clock::time_point call_deadline(const Context& ctx, std::chrono::seconds timeout) {
+  const aws::Clock::time_point own = aws::Clock::now() + timeout;
+  const auto request = ctx.deadline();
+  return request && *request < own ? *request : own;
+}
+
+aws::CallContext call_context(const mcp::BlockingJob& job, aws::Clock::time_point deadline) {
+  return aws::CallContext{.deadline = deadline, .cancelled = &job.cancel_flag()};
 }
 
 // Progress from the worker, relayed to the client as increasing values.
@@ -175,9 +184,10 @@ Task<ToolResult> get_report(std::shared_ptr<const usage::UsageService> service,
   auto relay_state = std::make_shared<ProgressRelay>();
   Context* context = &ctx;
   const usage::ReportQuery q = *query;
+  const aws::Clock::time_point until = call_deadline(ctx, options.report_timeout);
   Task<ReportOutcome> job = mcp::run_blocking<ReportOutcome>(
-      ctx, *pool, [service, q, options, context, relay_state](mcp::BlockingJob& job) {
-        const aws::CallContext call = call_context(job, options.report_timeout);
+      ctx, *pool, [service, q, until, context, relay_state](mcp::BlockingJob& job) {
+        const aws::CallContext call = call_context(job, until);
         ReportOutcome outcome;
         outcome.report =
             service->build_report(q, call, [&job, context, relay_state](const usage::Progress& p) {
@@ -219,11 +229,11 @@ Task<ToolResult> get_spend(std::shared_ptr<const usage::UsageService> service,
         "the usage report's estimated cost works in the demo");
   }
   const std::string account = string_arg(args, "aws_account_id");
+  const aws::Clock::time_point until = call_deadline(ctx, options.report_timeout);
   Task<SpendOutcome> job = mcp::run_blocking<SpendOutcome>(
-      ctx, *pool, [service, start_day, end_day, account, options](mcp::BlockingJob& job) {
+      ctx, *pool, [service, start_day, end_day, account, until](mcp::BlockingJob& job) {
         SpendOutcome outcome;
-        outcome.spend =
-            service->spend(start_day, end_day, account, call_context(job, options.report_timeout));
+        outcome.spend = service->spend(start_day, end_day, account, call_context(job, until));
         return outcome;
       });
   SpendOutcome outcome = co_await job;
@@ -244,11 +254,11 @@ Task<ToolResult> list_groups(std::shared_ptr<const usage::UsageService> service,
   const std::string prefix = string_arg(args, "prefix");
   const std::string account = string_arg(args, "aws_account_id");
   const auto limit = static_cast<std::size_t>(std::clamp<std::int64_t>(args.value("limit", 100), 1, 1000));
+  const aws::Clock::time_point until = call_deadline(ctx, options.report_timeout);
   Task<GroupsOutcome> job = mcp::run_blocking<GroupsOutcome>(
-      ctx, *pool, [service, region, prefix, account, limit, options](mcp::BlockingJob& job) {
+      ctx, *pool, [service, region, prefix, account, limit, until](mcp::BlockingJob& job) {
         GroupsOutcome outcome;
-        outcome.groups =
-            service->log_groups(region, prefix, account, limit, call_context(job, options.report_timeout));
+        outcome.groups = service->log_groups(region, prefix, account, limit, call_context(job, until));
         return outcome;
       });
   GroupsOutcome outcome = co_await job;

@@ -128,7 +128,8 @@ Result decode_rest(const Json& event) {
     for (const auto& [name, v] : single->items())
       if (v.is_string() && !is_forwarding_header(name)) out.request.headers.add(name, v.get<std::string>());
   }
-  if (const Json* identity = member(context, "identity")) out.request.remote_address = string_member(*identity, "sourceIp");
+  if (const Json* identity = member(context, "identity"))
+    out.request.remote_address = string_member(*identity, "sourceIp");
 
   std::string error;
   if (!decode_body(event, out, error)) return malformed(error);

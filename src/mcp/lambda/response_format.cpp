@@ -16,8 +16,7 @@ using Json = nlohmann::json;
 constexpr std::string_view kDelimiter{"\0\0\0\0\0\0\0\0", 8};
 constexpr std::string_view kDeadlineMessage =
     "The request did not finish before this Lambda invocation's deadline (the function timeout less a "
-    "safety margin); retry with a smaller request or raise the function's timeout"; "
-    "narrow it (fewer days, one model) or raise the function timeout";
+    "safety margin); retry with a smaller request or raise the function's timeout";
 
 std::string dump(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -152,7 +151,8 @@ std::string error_document(std::string_view type, std::string_view message) {
 }
 
 std::string error_trailers(std::string_view type, std::string_view message) {
-  const std::string body = dump(Json{{"errorMessage", std::string(message)}, {"errorType", std::string(type)}});
+  const std::string body =
+      dump(Json{{"errorMessage", std::string(message)}, {"errorType", std::string(type)}});
   std::string out = "0\r\nLambda-Runtime-Function-Error-Type: ";
   out += type;
   out += "\r\nLambda-Runtime-Function-Error-Body: ";

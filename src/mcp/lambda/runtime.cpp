@@ -59,6 +59,9 @@ struct Exchange {
   std::string failure_type;
   std::string failure_message;
   bool unanswered = false;  // the handler dropped the responder without an answer
+  // Buffered mode gathers a stream into one response: the byte limit is then
+  // Lambda's response size, not a lagging reader.
+  bool gathering = false;
   std::vector<std::function<void()>> close_callbacks;
   asio::steady_timer wake;
 
@@ -95,7 +98,13 @@ class LambdaStream final : public http::Stream {
     if (closed()) return false;
     ex_->queued_bytes += chunk.size();
     if (ex_->queued_bytes > ex_->max_queued_bytes) {
-      ex_->fail("Runtime.StreamBackpressure", "The response stream fell too far behind its reader");
+      if (ex_->gathering) {
+        ex_->fail(
+            "Runtime.ResponseTooLarge",
+            "The streamed response outgrew Lambda's buffered response size; deploy with response streaming");
+      } else {
+        ex_->fail("Runtime.StreamBackpressure", "The response stream fell too far behind its reader");
+      }
       return false;
     }
     ex_->chunks.push_back(std::move(chunk));
@@ -191,7 +200,8 @@ bool split_api(const std::string& api, std::string& host, std::string& port) {
 }  // namespace
 
 struct Runtime::Impl {
-  Impl(RuntimeOptions o, const util::Logger& l) : options(std::move(o)), log(l), executor(ioc), signals(ioc) {}
+  Impl(RuntimeOptions o, const util::Logger& l)
+      : options(std::move(o)), log(l), executor(ioc), signals(ioc) {}
 
   RuntimeOptions options;
   const util::Logger& log;
@@ -214,6 +224,8 @@ struct Runtime::Impl {
   asio::awaitable<error_code> send_stream(const std::string& id, const std::shared_ptr<Exchange>& ex,
                                           PayloadFormat format, const http::Request& kept,
                                           SteadyClock::time_point deadline);
+  asio::awaitable<void> gather_stream(const std::shared_ptr<Exchange>& ex, const http::Request& kept,
+                                      SteadyClock::time_point deadline);
   asio::awaitable<error_code> post_error(const std::string& path, std::string_view type,
                                          std::string_view message);
   asio::awaitable<error_code> write(std::string_view bytes);
@@ -397,7 +409,8 @@ asio::awaitable<error_code> Runtime::Impl::send_stream(const std::string& id,
     }
     if (ec) break;
     if (ex->failed) {
-      log.error("the response stream failed", {{"errorType", ex->failure_type}, {"error", ex->failure_message}});
+      log.error("the response stream failed",
+                {{"errorType", ex->failure_type}, {"error", ex->failure_message}});
       const std::string trailers = error_trailers(ex->failure_type, ex->failure_message);
       ec = co_await write(trailers);
       break;
@@ -430,6 +443,39 @@ asio::awaitable<error_code> Runtime::Impl::send_stream(const std::string& id,
   co_return ec;
 }
 
+// Buffered mode: a streamed (SSE) answer is gathered until it ends and then
+// sent whole; the client gets every event at once, as a buffered integration
+// allows. A failed stream becomes an invocation error.
+asio::awaitable<void> Runtime::Impl::gather_stream(const std::shared_ptr<Exchange>& ex,
+                                                   const http::Request& kept,
+                                                   SteadyClock::time_point deadline) {
+  std::string body;
+  while (true) {
+    while (!ex->chunks.empty()) {
+      body += ex->chunks.front();
+      ex->chunks.pop_front();
+    }
+    if (ex->failed || ex->ended) break;
+    if (stopping || SteadyClock::now() >= deadline) {
+      ex->closed = true;
+      ex->fire_close();
+      if (!stopping) {
+        log.warn("the invocation deadline ended a stream");
+        body += deadline_event(kept);
+      }
+      break;
+    }
+    ex->wake.expires_at(deadline);
+    error_code wait_ec;
+    co_await ex->wake.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
+  }
+  if (ex->failed) co_return;
+  ex->response.status = ex->stream_status;
+  ex->response.headers = std::move(ex->stream_headers);
+  ex->response.body = std::move(body);
+  ex->has_response = true;
+}
+
 asio::awaitable<void> Runtime::Impl::handle(Invocation& inv) {
   log.set_context("requestId", inv.id);
   auto decoded = decode_event(inv.body);
@@ -457,9 +503,12 @@ asio::awaitable<void> Runtime::Impl::handle(Invocation& inv) {
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    const auto left = std::chrono::milliseconds(*inv.deadline_ms - now_ms) - options.deadline_margin;
-    deadline = SteadyClock::now() + std::max(left, std::chrono::milliseconds(0));
-    event.request.deadline = deadline;
+    // Handlers aim to answer a full margin before Lambda's deadline; the
+    // loop itself ends the request only at a quarter of it, so that a
+    // handler's own, more specific error usually arrives first.
+    const auto end = SteadyClock::now() + std::chrono::milliseconds(*inv.deadline_ms - now_ms);
+    event.request.deadline = end - options.deadline_margin;
+    deadline = end - options.deadline_margin / 4;
   }
   // What a deadline answer needs to name the JSON-RPC id.
   http::Request kept;
@@ -467,7 +516,9 @@ asio::awaitable<void> Runtime::Impl::handle(Invocation& inv) {
   kept.body = event.request.body;
 
   auto ex = std::make_shared<Exchange>(ioc.get_executor());
-  ex->max_queued_bytes = options.max_queued_stream_bytes;
+  ex->gathering = options.mode == ResponseMode::kBuffered;
+  ex->max_queued_bytes =
+      ex->gathering ? options.max_buffered_response_bytes : options.max_queued_stream_bytes;
   current = ex;
   {
     auto responder = std::make_shared<LambdaResponder>(ex);
@@ -500,8 +551,16 @@ asio::awaitable<void> Runtime::Impl::handle(Invocation& inv) {
     co_await ex->wake.async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
   }
 
+  if (ex->streaming && ex->gathering) co_await gather_stream(ex, kept, deadline);
+
   error_code ec;
-  if (ex->has_response) {
+  if (ex->gathering && ex->failed) {
+    ex->closed = true;
+    log.error("the response stream failed",
+              {{"errorType", ex->failure_type}, {"error", ex->failure_message}});
+    const std::string path = "/runtime/invocation/" + inv.id + "/error";
+    ec = co_await post_error(path, ex->failure_type, ex->failure_message);
+  } else if (ex->has_response) {
     ex->closed = true;
     ec = co_await send_whole(inv.id, ex->response, format);
   } else {
@@ -598,8 +657,8 @@ bool report_init_error(const std::string& api, std::string_view type, std::strin
     beast::tcp_stream stream(ioc);
     stream.expires_after(std::chrono::seconds(5));
     stream.connect(resolver.resolve(host, port));
-    bhttp::request<bhttp::string_body> req{bhttp::verb::post, std::string(kApiVersion) + "/runtime/init/error",
-                                           11};
+    bhttp::request<bhttp::string_body> req{bhttp::verb::post,
+                                           std::string(kApiVersion) + "/runtime/init/error", 11};
     req.set(bhttp::field::host, api);
     req.set(bhttp::field::user_agent, kUserAgent);
     req.set("Lambda-Runtime-Function-Error-Type", type);

@@ -22,8 +22,9 @@ enum class ResponseMode { kStreaming, kBuffered };
 struct RuntimeOptions {
   std::string api;  // AWS_LAMBDA_RUNTIME_API: host:port
   ResponseMode mode = ResponseMode::kStreaming;
-  // Requests are ended with a clear error this long before the invocation
-  // deadline, so that Lambda never has to kill the process.
+  // Handlers see a request deadline this long before the invocation's; the
+  // loop ends a request that is still running at a quarter of it, with a
+  // clear error, so that Lambda never has to kill the process.
   std::chrono::milliseconds deadline_margin{1000};
   std::size_t max_event_bytes = std::size_t{8} * 1024 * 1024;
   std::size_t max_buffered_response_bytes = std::size_t{6} * 1024 * 1024;  // Lambda's limit
