@@ -76,6 +76,7 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   long request_timeout_s = 300;
   std::string lambda_mode = "streaming";
   long lambda_margin_ms = 1000;
+  std::string get_streams = "auto";
   cli.add_option("--host", host, "Address to listen on")->envname("MCP_HOST")->capture_default_str();
   cli.add_option("--port", port, "Port to listen on (0 picks a free port)")
       ->envname("MCP_PORT")
@@ -124,8 +125,9 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
       ->envname("MCP_REQUEST_TIMEOUT_SECONDS")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cli.add_option("--lambda-response-mode", lambda_mode,
-                 "In Lambda: streaming (API Gateway REST streaming, RESPONSE_STREAM Function URLs) or buffered")
+  cli.add_option(
+         "--lambda-response-mode", lambda_mode,
+         "In Lambda: streaming (API Gateway REST streaming, RESPONSE_STREAM Function URLs) or buffered")
       ->envname("MCP_LAMBDA_RESPONSE_MODE")
       ->check(CLI::IsMember({"streaming", "buffered"}))
       ->capture_default_str();
@@ -133,6 +135,12 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
                  "In Lambda: end requests with a clear error this long before the invocation deadline")
       ->envname("MCP_LAMBDA_DEADLINE_MARGIN_MS")
       ->check(CLI::Range(0L, 60000L))
+      ->capture_default_str();
+  cli.add_option("--get-streams", get_streams,
+                 "Standalone GET SSE streams of legacy sessions: on, off (GET answered 405), or auto (off in "
+                 "Lambda, where such a stream would hold an instance for the whole timeout)")
+      ->envname("MCP_GET_STREAMS")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
       ->capture_default_str();
   AuthFlags auth_flags;
   add_auth_flags(cli, auth_flags);
@@ -147,7 +155,8 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; every usage error exits 2, like our own checks.
     const int code = cli.exit(e) == 0 ? 0 : 2;
-    if (code != 0 && !lambda_api.empty()) lambda::report_init_error(lambda_api, "Runtime.ConfigError", e.what());
+    if (code != 0 && !lambda_api.empty())
+      lambda::report_init_error(lambda_api, "Runtime.ConfigError", e.what());
     return code;
   }
 
@@ -188,7 +197,8 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   http_options.max_connections = max_connections;
   http_options.response_timeout = std::chrono::seconds(request_timeout_s);
   lambda::RuntimeOptions lambda_options;
-  lambda_options.mode = lambda_mode == "buffered" ? lambda::ResponseMode::kBuffered : lambda::ResponseMode::kStreaming;
+  lambda_options.mode =
+      lambda_mode == "buffered" ? lambda::ResponseMode::kBuffered : lambda::ResponseMode::kStreaming;
   lambda_options.deadline_margin = std::chrono::milliseconds(lambda_margin_ms);
   lambda_options.max_event_bytes = max_body + max_body / 3 + 64 * 1024;  // base64 bodies and the envelope
   Front front(lambda_api, lambda_options, http_options, log);
@@ -210,6 +220,9 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   transport_options.sse_retry = std::chrono::milliseconds(sse_retry_ms);
   transport_options.session_idle_timeout = std::chrono::seconds(session_idle_s);
   transport_options.session_secret = secret.empty() ? std::string() : "session-id:" + secret;
+  transport_options.standalone_get_streams =
+      get_streams == "on" || (get_streams == "auto" && !front.lambda());
+  transport_options.session_client_requests = !front.lambda();
   transport::StreamableHttpTransport transport(server, front.executor(), transport_options, log);
   transport.set_access_control(auth.access_control());
 

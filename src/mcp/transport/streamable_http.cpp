@@ -326,6 +326,17 @@ class Exchange : public RequestChannel, public std::enable_shared_from_this<Exch
       });
       return;
     }
+    if (!t_->options.session_client_requests) {
+      t_->executor.post([cb = std::move(on_reply)] {
+        cb(util::unexpected(Error{
+            code::kInternalError,
+            "This server runs on AWS Lambda without shared session state: a reply to a server-to-client "
+            "request would reach another instance. Use protocol 2026-07-28, whose input_required rounds "
+            "carry the answer",
+            nullptr}));
+      });
+      return;
+    }
     const Id id(session_->next_request_id++);
     session_->pending[id.to_string()] = std::move(on_reply);
     ensure_sse();
@@ -965,6 +976,11 @@ void StreamableHttpTransport::Impl::handle_get(http::Request& req,
     }
   }
 
+  if (!options.standalone_get_streams) {
+    auto r = error_response(405, std::nullopt, Error{code::kServerError, "Method Not Allowed", nullptr});
+    r.headers.add("Allow", "POST, DELETE");
+    return finish(req, responder, std::move(r), start);
+  }
   // The standalone stream; a new one replaces an older one of the session.
   if (session->standalone) session->standalone->end_connection();
   auto os = std::make_shared<OutStream>();

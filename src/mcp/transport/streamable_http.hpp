@@ -32,6 +32,18 @@ struct TransportOptions {
   std::size_t streams_per_session = 32;
   std::chrono::milliseconds sse_retry{1000};
   std::chrono::seconds keepalive_interval{15};
+  // Legacy sessions' standalone GET streams. Off behind AWS Lambda: an
+  // invocation that only waits for notifications holds a billed instance
+  // for the whole function timeout, and none can arrive from the other
+  // instances that serve the session's POSTs. GET is then answered 405,
+  // which the spec allows; resumption (Last-Event-ID) still works.
+  bool standalone_get_streams = true;
+  // Server-to-client requests (sampling, elicitation, roots) in legacy
+  // sessions. Off behind AWS Lambda: the client POSTs its reply as a new
+  // invocation, which never reaches the busy instance that waits for it, so
+  // such a request fails at once with a clear error instead of waiting out
+  // the deadline. 2026-07-28 clients answer through input_required instead.
+  bool session_client_requests = true;
   // Signs session ids; every instance serving the same sessions needs the
   // same secret. Empty: a random per-process key.
   std::string session_secret;
