@@ -155,6 +155,27 @@ TEST_F(TransportTest, ServerToClientRequestRoundTrip) {
   EXPECT_TRUE(call->r->ended);
 }
 
+// Behind Lambda: no standalone GET stream, and a server-to-client request
+// fails at once (its reply would reach another instance).
+TEST_F(TransportTest, LambdaShapeRefusesGetStreamsAndClientRequests) {
+  transport::TransportOptions o;
+  o.session_secret = "session-secret-0123456789";
+  o.standalone_get_streams = false;
+  o.session_client_requests = false;
+  transport = std::make_unique<transport::StreamableHttpTransport>(server, executor, o, log);
+  const auto sid = initialize("2025-11-25", R"({"elicitation":{}})");
+  auto get = send(request("GET", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid}}));
+  ASSERT_TRUE(get->r->responded);
+  EXPECT_EQ(get->r->response.status, 405);
+  EXPECT_EQ(get->r->response.headers.get("allow"), "POST, DELETE");
+  auto call =
+      send(post(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"ask","arguments":{}}})",
+                {{"Mcp-Session-Id", sid}}));
+  ASSERT_TRUE(call->r->responded);
+  EXPECT_EQ(body_json(*call)["error"]["code"], -32603);
+  EXPECT_NE(body_json(*call)["error"]["message"].get<std::string>().find("AWS Lambda"), std::string::npos);
+}
+
 TEST_F(TransportTest, ElicitationWithoutCapabilityIsAnError) {
   const auto sid = initialize();
   auto r =
