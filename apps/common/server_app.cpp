@@ -67,7 +67,7 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   std::string log_level = "info";
   std::string allowed_hosts;
   std::string allowed_origins;
-  std::size_t max_body = 4 * 1024 * 1024;
+  std::size_t max_body = std::size_t{4} * 1024 * 1024;
   std::size_t max_sessions = 10'000;
   std::size_t max_streams = 1'000;
   std::size_t max_connections = 10'000;
@@ -200,7 +200,8 @@ int run_server_app(int argc, char** argv, const ServerApp& app) {
   lambda_options.mode =
       lambda_mode == "buffered" ? lambda::ResponseMode::kBuffered : lambda::ResponseMode::kStreaming;
   lambda_options.deadline_margin = std::chrono::milliseconds(lambda_margin_ms);
-  lambda_options.max_event_bytes = max_body + max_body / 3 + 64 * 1024;  // base64 bodies and the envelope
+  // Room for base64 bodies and the event envelope.
+  lambda_options.max_event_bytes = max_body + max_body / 3 + std::size_t{64} * 1024;
   Front front(lambda_api, lambda_options, http_options, log);
 
   auto auth_stack = AuthStack::create(auth_flags, endpoint, host, front.executor(), log);
