@@ -912,6 +912,18 @@ class LambdaDouble:
             inst.assigned = inv
             inv.instance = inst
             inst.cond.notify_all()
+            if inst.state == "dead":
+                # It exited (e.g. after init/error) before the invocation was
+                # handed to it, so its exit watcher saw nothing to fail.
+                inst.assigned = None
+                if inst.init_error is not None:
+                    inv.error = inst.init_error
+                    self.fail(inv, "init_error", "init error")
+                else:
+                    inv.error = {"type": "Runtime.ExitError",
+                                 "body": f"RequestId: {inv.request_id} Error: Runtime exited with "
+                                         f"{describe_exit(inst.exit_code)}"}
+                    self.fail(inv, "crashed", "process exited")
         return inv
 
     def invocations_json(self):
