@@ -680,13 +680,17 @@ class Instance:
         except ProcessLookupError:
             pass
 
-    def stop(self, timeout=5.0):
-        """SIGTERM, bounded wait, then SIGKILL; returns the exit code."""
+    def stop(self, timeout=5.0, signalled=False):
+        """SIGTERM (unless already sent), bounded wait, then SIGKILL; returns the exit code.
+
+        One SIGTERM only: a second one can land after the server removed its
+        handler on the way out and would kill it with the default action."""
         if self.proc.poll() is None:
             if self.rss_peak_kb is None:
                 self.rss_peak_kb = self.peak_rss_kb()
             try:
-                self.proc.send_signal(signal.SIGTERM)
+                if not signalled:
+                    self.proc.send_signal(signal.SIGTERM)
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
@@ -783,7 +787,7 @@ class LambdaDouble:
                 except ProcessLookupError:
                     pass
         for inst in instances:
-            inst.stop(timeout)
+            inst.stop(timeout, signalled=True)
         with self.lock:
             self.closing = True
             self.cond.notify_all()

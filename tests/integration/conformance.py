@@ -120,8 +120,10 @@ class LambdaServer:
 
     def stop(self):
         self.double.close()
+        # Instances the double killed, retired or stopped before they reached
+        # /next (still starting up) have no clean exit to check.
         codes = [i["exit_code"] for i in self.double.instances_json()
-                 if not i["killed_by_double"] and not i["retired"]]
+                 if not i["killed_by_double"] and not i["retired"] and i["first_next"] is not None]
         self.returncode = next((c for c in codes if c != 0), 0)
 
     def output(self):
