@@ -313,6 +313,10 @@ CallResult JsonClient::call(std::string_view operation, const std::string& body,
         return unexpected(
             make_error(ErrorKind::kProtocol, fmt::format("{} {}: {}", svc.service_id, operation, why)));
       }
+      if (why.starts_with(kTlsFailure)) {
+        return unexpected(make_error(ErrorKind::kTransport,
+                                     fmt::format("{} {} failed: {}", svc.service_id, operation, why)));
+      }
       if (Clock::now() >= call.deadline) {
         return unexpected(make_error(
             ErrorKind::kDeadline,

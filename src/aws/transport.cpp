@@ -109,7 +109,12 @@ mcp::http::ClientResult exchange(mcp::http::StreamingClient& client, mcp::http::
     return mcp::util::unexpected(fmt::format("{} {}: no complete response within {} ms", request.method,
                                              request.url, request.timeout.count()));
   }
-  if (!result) return mcp::util::unexpected(result.error().message);
+  if (!result) {
+    if (result.error().kind == mcp::http::FailureKind::kTls) {
+      return mcp::util::unexpected(std::string(kTlsFailure) + result.error().message);
+    }
+    return mcp::util::unexpected(result.error().message);
+  }
   response.status = *result;
   // A body that broke off early still "succeeds" in a streaming client.
   if (const auto expected = content_length(response.headers);

@@ -36,5 +36,8 @@ Transport streaming_transport(std::shared_ptr<mcp::http::StreamingClient> client
 // How a Transport's error begins when the body exceeded max_response_bytes
 // (not worth retrying, unlike the other transport failures).
 inline constexpr std::string_view kResponseTooLarge = "response larger than ";
+// How it begins when TLS failed (an untrusted certificate, a name mismatch):
+// a configuration problem that a retry cannot fix.
+inline constexpr std::string_view kTlsFailure = "TLS: ";
 
 }  // namespace aws

@@ -247,6 +247,19 @@ TEST(AwsJsonClient, OversizedResponseIsNotRetried) {
   EXPECT_EQ(f.fake.count(), 1u);
 }
 
+TEST(AwsJsonClient, TlsFailureIsNotRetried) {
+  Fixture f;
+  f.fake.handler = [](const mcp::http::ClientRequest&) {
+    return mcp::http::ClientResult(mcp::util::unexpected(
+        std::string(kTlsFailure) + "SSL peer certificate or SSH remote key was not OK"));
+  };
+  auto r = f.make(cloudwatch_logs_service(), "us-east-1").call("FilterLogEvents", "{}", CallContext{});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::kTransport);
+  EXPECT_NE(r.error().message.find("certificate"), std::string::npos);
+  EXPECT_EQ(f.fake.count(), 1u);
+}
+
 TEST(AwsJsonClient, ExpiredTokenRefreshesOnce) {
   Fixture f;
   int n = 0;

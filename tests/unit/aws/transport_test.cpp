@@ -79,6 +79,16 @@ TEST(AwsTransport, CapsTheBody) {
   EXPECT_EQ(r.error(), std::string(kResponseTooLarge) + "10 bytes");
 }
 
+TEST(AwsTransport, MarksTlsFailures) {
+  auto client = std::make_shared<ScriptedClient>([](const auto&, const auto&, const auto*) {
+    return mcp::http::StreamResult(mcp::util::unexpected(
+        mcp::http::TransportFailure{mcp::http::FailureKind::kTls, "certificate verify failed"}));
+  });
+  auto r = streaming_transport(client)(mcp::http::ClientRequest{}, CallContext{});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), std::string(kTlsFailure) + "certificate verify failed");
+}
+
 TEST(AwsTransport, DetectsATruncatedBody) {
   auto client = std::make_shared<ScriptedClient>([](const auto&, const auto& h, const auto*) {
     h.on_headers(200, headers_with_length(100));
