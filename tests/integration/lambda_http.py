@@ -111,6 +111,17 @@ def request(port, method, path, headers=None, body=b"", timeout=30.0, host_heade
                 raise TimeoutError("response not finished within the timeout")
             sock.settimeout(remaining)
 
+        def read_exact(n):
+            """n bytes, or fewer when the peer closed first."""
+            data = b""
+            while len(data) < n:
+                left()
+                more = f.read1(n - len(data))
+                if not more:
+                    break
+                data += more
+            return data
+
         left()
         line = f.readline(65537)
         if not line:
@@ -147,27 +158,18 @@ def request(port, method, path, headers=None, body=b"", timeout=30.0, host_heade
                             break
                     resp.complete = True
                     return resp
-                data = b""
-                while len(data) < size:
-                    left()
-                    more = f.read1(size - len(data))
-                    if not more:
-                        resp.error = "connection closed inside a chunk"
-                        return resp
-                    data += more
+                data = read_exact(size)
+                if len(data) < size:
+                    resp.error = "connection closed inside a chunk"
+                    return resp
                 resp.chunks.append((time.monotonic() - resp.sent_at, data))
                 f.read(2)
         length = resp.header("Content-Length")
         if length is not None:
             n = int(length)
-            data = b""
-            while len(data) < n:
-                left()
-                more = f.read1(n - len(data))
-                if not more:
-                    resp.error = "connection closed before Content-Length bytes"
-                    break
-                data += more
+            data = read_exact(n)
+            if len(data) < n:
+                resp.error = "connection closed before Content-Length bytes"
             resp.chunks.append((time.monotonic() - resp.sent_at, data))
             resp.complete = len(data) == n
             return resp
