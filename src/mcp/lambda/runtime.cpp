@@ -554,7 +554,7 @@ asio::awaitable<void> Runtime::Impl::handle(Invocation& inv) {
   if (ex->streaming && ex->gathering) co_await gather_stream(ex, kept, deadline);
 
   error_code ec;
-  if (ex->gathering && ex->failed) {
+  if (ex->gathering && ex->streaming && ex->failed) {
     ex->closed = true;
     log.error("the response stream failed",
               {{"errorType", ex->failure_type}, {"error", ex->failure_message}});
